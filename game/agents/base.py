@@ -1,0 +1,44 @@
+"""The agent interface: a bidder's view in, that bidder's bids out.
+
+An agent sees only the :class:`~game.view.BidderView` the engine builds for
+its own bidder and its own :class:`~game.values.Valuation`; it never sees the
+auction object, another bidder's values or bids, and cannot change engine
+state. Never imports pygame.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from game.rules import Bid
+from game.values import Valuation
+from game.view import BidderView
+
+
+@dataclass(frozen=True)
+class RoundBids:
+    """An agent's answer for one round: bids per band (unnamed bands are maintained)."""
+
+    bids: Mapping[str, Bid] = field(default_factory=dict)
+    accept_penalty: bool = False
+    """Confirm a round-1 bid below the obligation, taking the penalty."""
+
+
+class Agent(ABC):
+    """A scripted bidder. Subclasses set ``strategy`` and implement :meth:`bid`."""
+
+    strategy: ClassVar[str] = "agent"
+
+    def __init__(self, bidder: str, values: Valuation | None, rng: np.random.Generator) -> None:
+        self.bidder = bidder
+        self.values = values
+        self.rng = rng
+
+    @abstractmethod
+    def bid(self, view: BidderView) -> RoundBids:
+        """This round's bids, given this bidder's view at the start of the round."""

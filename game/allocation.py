@@ -1,0 +1,453 @@
+"""The allocation stage: a multi-band clock auction for generic lots.
+
+One file holds a round of ``AUCTION_RULES.md`` ("A round of the allocation
+stage"): bids checked at entry, the processing queue ordered by price point
+with seeded tie-breaks and re-testing, partial application, posted prices
+(:func:`posted_price`), eligibility, end and halt. Deterministic from the
+scenario, the bids and the seed. Never imports pygame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+
+from game.rules import (
+    RULE_NOT_BIDDING,
+    Bid,
+    BidderLimits,
+    BidRefused,
+    Refusal,
+    RoundTerms,
+    check_bids,
+    meets_obligation,
+)
+from game.scenario import Scenario
+from game.units import ceil_div, fmt_usd_exact
+
+Status = Literal["open", "ended", "halted"]
+
+RULE_NO_EXCESS_SUPPLY = "no excess supply"
+
+
+@dataclass(frozen=True)
+class ProcessingStep:
+    """One application of a bid during processing, in queue order."""
+
+    bidder: str
+    band: str
+    from_lots: int
+    to_lots: int
+    requested: int
+    price_usd: int
+
+
+@dataclass(frozen=True)
+class Unapplied:
+    """The part of a bid left unapplied when processing stopped, and why."""
+
+    bidder: str
+    band: str
+    requested: int
+    processed: int
+    price_usd: int
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """Everything that happened in one round, as the round log records it."""
+
+    round: int
+    start_prices: Mapping[str, int]
+    clock_prices: Mapping[str, int]
+    bids: Mapping[str, Mapping[str, Bid]]
+    accepted_penalty: tuple[str, ...]
+    steps: tuple[ProcessingStep, ...]
+    unapplied: tuple[Unapplied, ...]
+    processed: Mapping[str, Mapping[str, int]]
+    aggregate_demand: Mapping[str, int]
+    posted_prices: Mapping[str, int]
+    eligibility: Mapping[str, int | None]
+    newly_excluded: tuple[str, ...]
+
+    def excess(self, scenario: Scenario) -> dict[str, bool]:
+        return {b.id: self.aggregate_demand[b.id] > b.lots for b in scenario.bands}
+
+
+@dataclass(frozen=True)
+class AllocationOutcome:
+    """Who won what in the allocation stage, and what they pay."""
+
+    status: Literal["ended", "halted"]
+    rounds: int
+    prices: Mapping[str, int]
+    """Final posted price per lot, by band."""
+    allocated: Mapping[str, bool]
+    """False for a band still in excess demand when the auction halted."""
+    lots: Mapping[str, Mapping[str, int]]
+    payments: Mapping[str, int]
+    excluded: tuple[str, ...]
+    forfeited_deposits: Mapping[str, int]
+
+    @property
+    def revenue_usd(self) -> int:
+        return sum(self.payments.values())
+
+    def sold_lots(self, band_id: str) -> int:
+        return sum(lots[band_id] for lots in self.lots.values())
+
+
+@dataclass
+class _Change:
+    bidder: str
+    k: int
+    target: int
+    price: int
+    key: Fraction
+    tie: int
+
+
+def posted_price(
+    start: int, clock: int, supply: int, demand: int, applied_decrease_prices: Sequence[int]
+) -> int:
+    """The posted price of a band after processing (AUCTION_RULES.md, step 4).
+
+    >>> posted_price(100, 105, 10, 11, [])      # excess demand: the clock price
+    105
+    >>> posted_price(100, 105, 10, 10, [102, 103])  # a decrease ended the excess
+    103
+    >>> posted_price(100, 100, 10, 7, [100])     # no rise this round
+    100
+    """
+    if demand > supply:
+        return clock
+    if clock > start and applied_decrease_prices:
+        return max(applied_decrease_prices)
+    return start
+
+
+def next_clock_price(posted: int, excess: bool, increment_bp: int, step: int) -> int:
+    """Next round's clock: posted x (1 + increment), rounded up to a whole step, after excess demand.
+
+    >>> next_clock_price(32_500_000, True, 500, 1000)
+    34125000
+    >>> next_clock_price(16_800_000, False, 500, 1000)
+    16800000
+    """
+    if not excess:
+        return posted
+    return step * ceil_div(posted * (10_000 + increment_bp), 10_000 * step)
+
+
+class ClockAuction:
+    """The allocation stage of one auction (the "State" of OpenSpiel's vocabulary).
+
+    Use: ``submit`` each bidder's bids (or nothing, to maintain), then
+    ``close_round``; repeat until ``finished``; then ``outcome()``.
+    """
+
+    def __init__(self, scenario: Scenario, bidders: Sequence[str] | None = None, seed: int = 0) -> None:
+        ids = tuple(bidders) if bidders is not None else scenario.default_bidders
+        known = scenario.bidder_ids
+        unknown = [b for b in ids if b not in known]
+        if unknown:
+            raise ValueError(f"unknown bidder(s) {', '.join(unknown)}; scenario {scenario.id} has: {', '.join(known)}")
+        if len(set(ids)) != len(ids) or not ids:
+            raise ValueError(f"bidders must be distinct and at least one, got {list(ids)}")
+        self.scenario = scenario
+        self.bidders: tuple[str, ...] = ids
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._bands = scenario.bands
+        self._index = {b.id: k for k, b in enumerate(scenario.bands)}
+        self._supply = tuple(b.lots for b in scenario.bands)
+        self._reserve = tuple(b.reserve_usd for b in scenario.bands)
+        self._start = list(self._reserve)
+        self._clock = list(self._reserve)
+        self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
+        self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
+        self._limits = {b: BidderLimits(scenario, scenario.bidder(b)) for b in ids}
+        self._submissions: dict[str, tuple[dict[str, Bid], bool]] = {}
+        self._excluded: list[str] = []
+        self._forfeited: dict[str, int] = {}
+        self.round = 1
+        self.status: Status = "open"
+        self.history: list[RoundResult] = []
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "open"
+
+    def start_prices(self) -> dict[str, int]:
+        return {b.id: p for b, p in zip(self._bands, self._start, strict=True)}
+
+    def clock_prices(self) -> dict[str, int]:
+        return {b.id: p for b, p in zip(self._bands, self._clock, strict=True)}
+
+    def processed(self, bidder: str) -> dict[str, int]:
+        return {b.id: q for b, q in zip(self._bands, self._processed[bidder], strict=True)}
+
+    def eligibility(self, bidder: str) -> int | None:
+        return self._eligibility[bidder]
+
+    def limits(self, bidder: str) -> BidderLimits:
+        return self._limits[bidder]
+
+    def is_excluded(self, bidder: str) -> bool:
+        return bidder in self._excluded
+
+    def has_submitted(self, bidder: str) -> bool:
+        return bidder in self._submissions
+
+    def submitted(self, bidder: str) -> tuple[dict[str, Bid], bool] | None:
+        """This round's accepted bids of a bidder and whether it accepted the penalty."""
+        sub = self._submissions.get(bidder)
+        return (dict(sub[0]), sub[1]) if sub else None
+
+    def terms(self, bidder: str) -> RoundTerms:
+        return RoundTerms(
+            round=self.round,
+            start_prices=tuple(self._start),
+            clock_prices=tuple(self._clock),
+            processed=tuple(self._processed[bidder]),
+            eligibility=self._eligibility[bidder],
+        )
+
+    # ------------------------------------------------------------ bids
+
+    def check(self, bidder: str, bids: Mapping[str, Bid], *, accept_penalty: bool = False) -> list[Refusal]:
+        """Every reason the rules would refuse these bids now (empty: they would be accepted)."""
+        if bidder not in self._processed:
+            return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} is not a bidder in this auction ({', '.join(self.bidders)})")]
+        if self.finished:
+            return [Refusal(RULE_NOT_BIDDING, None, f"the allocation stage has {self.status}; no more bids")]
+        if bidder in self._excluded:
+            return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} was excluded from the auction and cannot bid")]
+        return check_bids(self.scenario, self._limits[bidder], self.terms(bidder), bids, accept_penalty=accept_penalty)
+
+    def submit(self, bidder: str, bids: Mapping[str, Bid] | Sequence[Bid], *, accept_penalty: bool = False) -> None:
+        """Enter a bidder's bids for this round, replacing its earlier ones.
+
+        Raises :class:`BidRefused` naming every broken rule; the earlier
+        accepted bids, if any, then stay as they were.
+        """
+        as_map = dict(bids) if isinstance(bids, Mapping) else {b.band: b for b in bids}
+        if not isinstance(bids, Mapping) and len(as_map) != len(bids):
+            raise BidRefused(bidder, self.round, [Refusal("duplicate band", None, "two bids name the same band")])
+        refusals = self.check(bidder, as_map, accept_penalty=accept_penalty)
+        if refusals:
+            raise BidRefused(bidder, self.round, refusals)
+        # A price point only matters for a change; keep maintain bids without one.
+        clean = {}
+        for band_id, bid in as_map.items():
+            if bid.lots == self._processed[bidder][self._index[band_id]]:
+                bid = Bid(band_id, bid.lots)
+            clean[band_id] = bid
+        self._submissions[bidder] = (clean, accept_penalty)
+
+    # ------------------------------------------------------------ processing
+
+    def close_round(self) -> RoundResult:
+        """Process the round's bids, post prices, update eligibility, and end, halt or open the next round."""
+        if self.finished:
+            raise RuntimeError(f"the allocation stage has {self.status}")
+        scenario = self.scenario
+        n_bands = len(self._bands)
+        bids_logged: dict[str, dict[str, Bid]] = {}
+        accepted_penalty: list[str] = []
+        newly_excluded: list[str] = []
+        changes: list[_Change] = []
+        for bidder in self.bidders:
+            if bidder in self._excluded:
+                continue
+            bids, penalty = self._submissions.get(bidder, ({}, False))
+            bids_logged[bidder] = dict(sorted(bids.items()))
+            if penalty:
+                accepted_penalty.append(bidder)
+            current = self._processed[bidder]
+            target = list(current)
+            prices: list[int | None] = [None] * n_bands
+            for band_id, bid in bids.items():
+                k = self._index[band_id]
+                target[k] = bid.lots
+                prices[k] = bid.price_usd
+            if self.round == 1 and not meets_obligation(scenario, scenario.bidder(bidder), target):
+                # The bid counts as zero, the deposit is forfeited, the bidder is out.
+                self._excluded.append(bidder)
+                self._forfeited[bidder] = scenario.rules.deposit_usd
+                self._eligibility[bidder] = 0
+                newly_excluded.append(bidder)
+                continue
+            for k in range(n_bands):
+                if target[k] != current[k]:
+                    price = prices[k] if prices[k] is not None else self._clock[k]
+                    assert price is not None
+                    span = self._clock[k] - self._start[k]
+                    key = Fraction(price - self._start[k], span) if span else Fraction(0)
+                    changes.append(_Change(bidder, k, target[k], price, key, 0))
+        if changes:
+            ties = self._rng.permutation(len(changes))
+            for change, tie in zip(changes, ties, strict=True):
+                change.tie = int(tie)
+        changes.sort(key=lambda c: (c.key, c.tie))
+
+        demand = [sum(self._processed[b][k] for b in self.bidders) for k in range(n_bands)]
+        decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
+        steps, unapplied = self._process(changes, demand, decrease_prices)
+
+        posted = [
+            posted_price(self._start[k], self._clock[k], self._supply[k], demand[k], decrease_prices[k])
+            for k in range(n_bands)
+        ]
+        requirement = scenario.rules.activity_requirement_percent
+        for bidder in self.bidders:
+            if bidder in self._excluded:
+                continue
+            activity = self._limits[bidder].bundle_points(self._processed[bidder])
+            earned = activity * 100 // requirement
+            old = self._eligibility[bidder]
+            self._eligibility[bidder] = earned if old is None else min(old, earned)
+
+        result = RoundResult(
+            round=self.round,
+            start_prices=self.start_prices(),
+            clock_prices=self.clock_prices(),
+            bids=bids_logged,
+            accepted_penalty=tuple(accepted_penalty),
+            steps=tuple(steps),
+            unapplied=tuple(unapplied),
+            processed={b: self.processed(b) for b in self.bidders},
+            aggregate_demand={band.id: demand[k] for k, band in enumerate(self._bands)},
+            posted_prices={band.id: posted[k] for k, band in enumerate(self._bands)},
+            eligibility=dict(self._eligibility),
+            newly_excluded=tuple(newly_excluded),
+        )
+        self.history.append(result)
+        self._submissions = {}
+
+        excess = [demand[k] > self._supply[k] for k in range(n_bands)]
+        self._start = posted
+        if not any(excess):
+            self.status = "ended"
+            self._clock = list(posted)
+        elif self.round >= scenario.rules.max_rounds:
+            self.status = "halted"
+            self._clock = list(posted)
+        else:
+            rules = scenario.rules
+            self._clock = [
+                next_clock_price(posted[k], excess[k], rules.increment_bp, rules.price_step_usd) for k in range(n_bands)
+            ]
+            self.round += 1
+        return result
+
+    def _process(
+        self, queue: list[_Change], demand: list[int], decrease_prices: list[list[int]]
+    ) -> tuple[list[ProcessingStep], list[Unapplied]]:
+        """Apply queued changes head first, re-testing from the head after every application."""
+        steps: list[ProcessingStep] = []
+        while queue:
+            for i, change in enumerate(queue):
+                moved = self._apply(change, demand, decrease_prices, steps)
+                if moved:
+                    if self._processed[change.bidder][change.k] == change.target:
+                        del queue[i]
+                    break
+            else:
+                break
+        return steps, [self._why_unapplied(c, demand) for c in queue]
+
+    def _apply(
+        self, change: _Change, demand: list[int], decrease_prices: list[list[int]], steps: list[ProcessingStep]
+    ) -> int:
+        k = change.k
+        bundle = self._processed[change.bidder]
+        current = bundle[k]
+        if change.target < current:
+            wanted = current - change.target
+            if self._clock[k] == self._start[k] == self._reserve[k]:
+                room = wanted  # at reserve with no excess demand: unsold lots are allowed
+            else:
+                room = min(wanted, max(0, demand[k] - self._supply[k]))
+            if room <= 0:
+                return 0
+            bundle[k] = current - room
+            demand[k] -= room
+            decrease_prices[k].append(change.price)
+        else:
+            room, _ = self._limits[change.bidder].max_increase(bundle, k, self._eligibility[change.bidder])
+            room = min(room, change.target - current)
+            if room <= 0:
+                return 0
+            bundle[k] = current + room
+            demand[k] += room
+        steps.append(
+            ProcessingStep(change.bidder, self._bands[k].id, current, bundle[k], change.target, change.price)
+        )
+        return room
+
+    def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:
+        k = change.k
+        band = self._bands[k]
+        have = self._processed[change.bidder][k]
+        if change.target < have:
+            rule = RULE_NO_EXCESS_SUPPLY
+            message = (
+                f"{band.id} MHz: decrease to {change.target} lots applied only down to {have}: aggregate demand "
+                f"is {demand[k]} lots against a supply of {band.lots}, and demand may not fall below supply at a "
+                f"price above reserve"
+            )
+        else:
+            _, rule = self._limits[change.bidder].max_increase(
+                self._processed[change.bidder], k, self._eligibility[change.bidder]
+            )
+            limits = self._limits[change.bidder]
+            if rule == "activity":
+                detail = (
+                    f"processed bundle uses {limits.bundle_points(self._processed[change.bidder]):,} of "
+                    f"{self._eligibility[change.bidder]:,} eligibility points"
+                )
+            else:
+                usage = limits.usage(self._processed[change.bidder]).headroom()
+                key = "overall" if rule == "overall cap" else ("low band" if rule == "low-band cap" else band.id)
+                detail = f"{rule} headroom is {usage.get(key, 0) / 10:g} MHz"
+            message = (
+                f"{band.id} MHz: increase to {change.target} lots at {fmt_usd_exact(change.price)} applied only up "
+                f"to {have}: {detail}"
+            )
+        return Unapplied(change.bidder, band.id, change.target, have, change.price, rule, message)
+
+    # ------------------------------------------------------------ outcome
+
+    def outcome(self) -> AllocationOutcome:
+        """The final allocation and payments; only once the stage has ended or halted."""
+        if not self.finished:
+            raise RuntimeError("the allocation stage is still open")
+        last = self.history[-1] if self.history else None
+        excess = last.excess(self.scenario) if last else {b.id: False for b in self._bands}
+        allocated = {b.id: not excess[b.id] for b in self._bands}
+        prices = {b.id: self._start[k] for k, b in enumerate(self._bands)}
+        lots: dict[str, dict[str, int]] = {}
+        payments: dict[str, int] = {}
+        for bidder in self.bidders:
+            won = {b.id: (self._processed[bidder][k] if allocated[b.id] else 0) for k, b in enumerate(self._bands)}
+            lots[bidder] = won
+            payments[bidder] = sum(won[b.id] * prices[b.id] for b in self._bands)
+        return AllocationOutcome(
+            status="ended" if self.status == "ended" else "halted",
+            rounds=len(self.history),
+            prices=prices,
+            allocated=allocated,
+            lots=lots,
+            payments=payments,
+            excluded=tuple(self._excluded),
+            forfeited_deposits=dict(self._forfeited),
+        )

@@ -1,0 +1,183 @@
+"""Command line: ``python run.py [COMMAND] ...``.
+
+Commands: ``auction`` (headless auction from a bid plan and/or scripted
+bidders), ``replay`` (re-run a round log), ``scenarios``; no command opens
+the desktop game. User errors (bad files, refused plan bids, unknown names)
+print one clear message and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from game.agents.base import Agent
+from game.allocation import ClockAuction
+from game.plan import PlanAgent, PlanError, load_plan
+from game.report import summarise, summary_json, summary_text
+from game.roundlog import ReplayError, RoundLogWriter, replay
+from game.rules import BidRefused
+from game.scenario import ScenarioError, load_scenario, shipped_scenarios
+from game.session import run_allocation
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for; printed without a traceback."""
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON so that a crash never leaves a half-written file."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "auction",
+        help="run a headless auction from a bid plan",
+        description="Run the allocation stage headless and print the report.",
+    )
+    p.add_argument("--scenario", default="pakistan-2026", help="shipped scenario name or path to a .toml (default: %(default)s)")
+    p.add_argument("--plan", help="bid plan JSON: {\"bidders\": {\"jazz\": [ROUND1, ...]}}")
+    p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks (default: %(default)s)")
+    p.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the result as JSON")
+    p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
+    p.add_argument("--quiet", action="store_true", help="do not print the report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python run.py",
+        description="Spectrum-auction game and agent tournament platform. With no command, opens the desktop game.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    _add_auction_parser(sub)
+    r = sub.add_parser("replay", help="re-run an auction from its round log and check it")
+    r.add_argument("log", metavar="LOG.jsonl")
+    r.add_argument("--json", dest="json_out", metavar="OUT.json")
+    sub.add_parser("scenarios", help="list the shipped scenarios")
+    sub.add_parser("demo", help="run a short headless demo auction")
+    return parser
+
+
+def cmd_auction(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    agents: dict[str, Agent] = {}
+    strict: set[str] = set()
+    if args.plan:
+        plan = load_plan(args.plan, scenario)
+        for bidder, rounds in plan.items():
+            agents[bidder] = PlanAgent(bidder, None, np.random.default_rng(args.seed), rounds)
+            strict.add(bidder)
+    if not agents:
+        raise UserError("name the bidders: give --plan PLAN.json")
+    bidders = [b for b in scenario.bidder_ids if b in agents]
+    auction = ClockAuction(scenario, bidders, seed=args.seed)
+    log_file = open(args.log, "w", encoding="utf-8") if args.log else None  # noqa: SIM115
+    try:
+        writer = RoundLogWriter(log_file) if log_file else None
+        if writer:
+            writer.header(auction)
+        run = run_allocation(auction, agents, strict=strict, on_round=writer.round if writer else None)
+        if writer:
+            writer.outcome(run.outcome)
+    finally:
+        if log_file:
+            log_file.close()
+    summary = summarise(scenario, run.outcome)
+    if not args.quiet:
+        print(summary_text(summary, failures=run.failures))
+    if args.json_out:
+        write_json_atomic(args.json_out, summary_json(summary, seed=args.seed, failures=run.failures))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    auction = replay(args.log)
+    summary = summarise(auction.scenario, auction.outcome())
+    print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.")
+    print(summary_text(summary))
+    if args.json_out:
+        write_json_atomic(args.json_out, summary_json(summary, seed=auction.seed))
+    return 0
+
+
+def cmd_scenarios() -> int:
+    for name in shipped_scenarios():
+        s = load_scenario(name)
+        print(f"{name:<36} {s.name}")
+    return 0
+
+
+DEMO_PLAN = {
+    "bidders": {
+        "jazz": [{"700": 1, "2600": 8, "3500": 10}, {"2600": {"lots": 6, "price_usd": 12_900_000}}],
+        "zong": [{"2600": 7, "3500": 10}, {}, {"3500": 8}],
+        "ufone": [{"2300": 2, "2600": 6, "3500": 10}, {"2600": 5}],
+    }
+}
+
+
+def cmd_demo() -> int:
+    print("Headless demo: Jazz, Zong and Ufone follow a short bid plan (see game/cli.py DEMO_PLAN).\n")
+    from game.plan import parse_plan
+
+    scenario = load_scenario("pakistan-2026")
+    plan = parse_plan(DEMO_PLAN, scenario, source="demo")
+    agents: dict[str, Agent] = {b: PlanAgent(b, None, np.random.default_rng(1), r) for b, r in plan.items()}
+    auction = ClockAuction(scenario, list(plan), seed=1)
+    run = run_allocation(auction, agents, strict=set(plan))
+    print(summary_text(summarise(scenario, run.outcome), failures=run.failures))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "auction":
+            return cmd_auction(args)
+        if args.command == "replay":
+            return cmd_replay(args)
+        if args.command == "scenarios":
+            return cmd_scenarios()
+        if args.command == "demo" or args.command is None:
+            if args.command is None:
+                print("The desktop game is not built yet; running the headless demo instead.")
+            return cmd_demo()
+    except BidRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except (ScenarioError, PlanError, ReplayError, UserError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USER_ERROR

@@ -1,0 +1,302 @@
+"""Checks at bid entry: quantities, price points, caps, activity, round-1 obligation.
+
+These are pure functions of the scenario and of what the bidder holds and
+may do this round; the allocation stage, the agents and the UI all call them,
+so a refused bid explains itself the same way everywhere. A refusal names
+the rule, the numbers and the limit. Never imports pygame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from game.scenario import BidderProfile, Scenario
+from game.units import Tenths, fmt_mhz, fmt_usd_exact
+
+# Rule names, as a refusal reports them.
+RULE_QUANTITY = "quantity"
+RULE_PRICE = "price point"
+RULE_OVERALL_CAP = "overall cap"
+RULE_LOW_BAND_CAP = "low-band cap"
+RULE_BAND_CAP = "band cap"
+RULE_ACTIVITY = "activity"
+RULE_OBLIGATION = "round-1 obligation"
+RULE_UNKNOWN_BAND = "unknown band"
+RULE_NOT_BIDDING = "not bidding"
+
+
+@dataclass(frozen=True)
+class Bid:
+    """A bidder's demand for one band this round.
+
+    ``price_usd`` is the price point of a change (between the start-of-round
+    and the clock price); ``None`` means the clock price.
+    """
+
+    band: str
+    lots: int
+    price_usd: int | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a bid was refused: the rule, the band (if any) and a full sentence."""
+
+    rule: str
+    band: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BidRefused(ValueError):
+    """Raised by ``submit`` when a round's bids break a rule; nothing accepted is lost."""
+
+    def __init__(self, bidder: str, round_number: int, refusals: Sequence[Refusal]) -> None:
+        self.bidder = bidder
+        self.round = round_number
+        self.refusals = tuple(refusals)
+        text = "; ".join(r.message for r in refusals)
+        super().__init__(f"round {round_number}, bidder {bidder}: bid refused: {text}")
+
+
+@dataclass(frozen=True)
+class CapUsage:
+    """MHz a bundle would give a bidder, including existing holdings, against each cap."""
+
+    overall: Tenths
+    overall_cap: Tenths
+    low_band: Tenths
+    low_band_cap: Tenths
+    per_band: Mapping[str, Tenths]
+    per_band_cap: Mapping[str, Tenths]
+
+    def headroom(self) -> dict[str, Tenths]:
+        """Remaining MHz under each cap: 'overall', 'low band', then per band id."""
+        result = {"overall": self.overall_cap - self.overall, "low band": self.low_band_cap - self.low_band}
+        for band_id, cap in self.per_band_cap.items():
+            result[band_id] = cap - self.per_band[band_id]
+        return result
+
+
+class BidderLimits:
+    """A bidder's fixed cap arithmetic, precomputed once per auction (hot path)."""
+
+    def __init__(self, scenario: Scenario, bidder: BidderProfile) -> None:
+        self.scenario = scenario
+        self.bidder = bidder
+        caps = scenario.caps
+        band_ids = set(scenario.band_ids)
+        self.lot_tenths = tuple(b.lot_tenths for b in scenario.bands)
+        self.points = tuple(b.eligibility_points for b in scenario.bands)
+        self.is_low = tuple(b.id in caps.low_band_bands for b in scenario.bands)
+        self.holding = tuple(bidder.holding(b.id) for b in scenario.bands)
+        self.overall_base = bidder.total_holdings
+        self.low_base = sum(bidder.holding(b) for b in caps.low_band_bands)
+        self.overall_cap = caps.overall
+        self.low_cap = caps.low_band
+        self.band_cap = tuple(caps.per_band.get(b.id) for b in scenario.bands)
+        del band_ids
+
+    def usage(self, bundle: Sequence[int]) -> CapUsage:
+        overall = self.overall_base
+        low = self.low_base
+        per_band: dict[str, Tenths] = {}
+        for k, band in enumerate(self.scenario.bands):
+            added = bundle[k] * self.lot_tenths[k]
+            overall += added
+            if self.is_low[k]:
+                low += added
+            per_band[band.id] = self.holding[k] + added
+        per_band_cap = {b.id: cap for b, cap in zip(self.scenario.bands, self.band_cap, strict=True) if cap is not None}
+        return CapUsage(
+            overall=overall,
+            overall_cap=self.overall_cap,
+            low_band=low,
+            low_band_cap=self.low_cap,
+            per_band={k: v for k, v in per_band.items() if k in per_band_cap},
+            per_band_cap=per_band_cap,
+        )
+
+    def bundle_points(self, bundle: Sequence[int]) -> int:
+        return sum(q * e for q, e in zip(bundle, self.points, strict=True))
+
+    def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
+        refusals: list[Refusal] = []
+        who = self.bidder.name
+        overall = self.overall_base + sum(q * m for q, m in zip(bundle, self.lot_tenths, strict=True))
+        if overall > self.overall_cap:
+            refusals.append(
+                Refusal(
+                    RULE_OVERALL_CAP,
+                    None,
+                    f"overall cap: {who} would hold {fmt_mhz(overall)} ({fmt_mhz(self.overall_base)} existing + "
+                    f"{fmt_mhz(overall - self.overall_base)} bid), above the cap of {fmt_mhz(self.overall_cap)}",
+                )
+            )
+        low_added = sum(q * m for q, m, low in zip(bundle, self.lot_tenths, self.is_low, strict=True) if low)
+        if low_added and self.low_base + low_added > self.low_cap:
+            low_ids = "+".join(self.scenario.caps.low_band_bands)
+            refusals.append(
+                Refusal(
+                    RULE_LOW_BAND_CAP,
+                    next((b.id for b, low in zip(self.scenario.bands, self.is_low, strict=True) if low), None),
+                    f"low-band cap ({low_ids} MHz): {who} would hold {fmt_mhz(self.low_base + low_added)} "
+                    f"({fmt_mhz(self.low_base)} existing + {fmt_mhz(low_added)} bid), above the cap of "
+                    f"{fmt_mhz(self.low_cap)}; headroom {fmt_mhz(max(0, self.low_cap - self.low_base))}",
+                )
+            )
+        for k, band in enumerate(self.scenario.bands):
+            cap = self.band_cap[k]
+            if cap is None:
+                continue
+            held = self.holding[k] + bundle[k] * self.lot_tenths[k]
+            if held > cap:
+                max_lots = max(0, (cap - self.holding[k]) // self.lot_tenths[k])
+                refusals.append(
+                    Refusal(
+                        RULE_BAND_CAP,
+                        band.id,
+                        f"{band.id} MHz cap: {bundle[k]} lots would give {who} {fmt_mhz(held)}, above the cap of "
+                        f"{fmt_mhz(cap)} (at most {max_lots} lots)",
+                    )
+                )
+        return refusals
+
+    def max_increase(self, bundle: Sequence[int], k: int, eligibility: int | None) -> tuple[int, str]:
+        """How many more lots of band ``k`` fit given ``bundle``: (lots, binding rule or '')."""
+        m = self.lot_tenths[k]
+        best = 10**9
+        rule = ""
+        if eligibility is not None:
+            room = (eligibility - self.bundle_points(bundle)) // self.points[k]
+            if room < best:
+                best, rule = room, RULE_ACTIVITY
+        overall = self.overall_base + sum(q * t for q, t in zip(bundle, self.lot_tenths, strict=True))
+        room = (self.overall_cap - overall) // m
+        if room < best:
+            best, rule = room, RULE_OVERALL_CAP
+        if self.is_low[k]:
+            low = self.low_base + sum(q * t for q, t, lo in zip(bundle, self.lot_tenths, self.is_low, strict=True) if lo)
+            room = (self.low_cap - low) // m
+            if room < best:
+                best, rule = room, RULE_LOW_BAND_CAP
+        cap = self.band_cap[k]
+        if cap is not None:
+            room = (cap - self.holding[k] - bundle[k] * m) // m
+            if room < best:
+                best, rule = room, RULE_BAND_CAP
+        return max(0, best), rule
+
+
+@dataclass(frozen=True)
+class RoundTerms:
+    """What a bidder may bid this round: the prices and its own standing."""
+
+    round: int
+    start_prices: Sequence[int]
+    clock_prices: Sequence[int]
+    processed: Sequence[int]
+    eligibility: int | None
+
+
+def check_bids(
+    scenario: Scenario,
+    limits: BidderLimits,
+    terms: RoundTerms,
+    bids: Mapping[str, Bid],
+    *,
+    accept_penalty: bool = False,
+) -> list[Refusal]:
+    """Every reason the rules refuse these bids (empty list: accepted).
+
+    Bands not named keep the bidder's processed demand (a maintain bid).
+    """
+    refusals: list[Refusal] = []
+    index = {b.id: k for k, b in enumerate(scenario.bands)}
+    bundle = list(terms.processed)
+    step = scenario.rules.price_step_usd
+    for band_id, bid in bids.items():
+        k = index.get(band_id)
+        if k is None:
+            refusals.append(
+                Refusal(RULE_UNKNOWN_BAND, band_id, f"band {band_id!r} is not on sale (bands: {', '.join(scenario.band_ids)})")
+            )
+            continue
+        band = scenario.bands[k]
+        lots = bid.lots
+        if isinstance(lots, bool) or not isinstance(lots, int):
+            refusals.append(Refusal(RULE_QUANTITY, band_id, f"{band_id} MHz: quantity must be a whole number of lots, got {lots!r}"))
+            continue
+        if not 0 <= lots <= band.lots:
+            refusals.append(
+                Refusal(RULE_QUANTITY, band_id, f"{band_id} MHz: {lots} lots is outside 0..{band.lots} (supply {band.lots} lots)")
+            )
+            continue
+        bundle[k] = lots
+        price = bid.price_usd
+        if price is not None and lots != terms.processed[k]:
+            lo, hi = terms.start_prices[k], terms.clock_prices[k]
+            if isinstance(price, bool) or not isinstance(price, int):
+                refusals.append(Refusal(RULE_PRICE, band_id, f"{band_id} MHz: price must be whole US dollars, got {price!r}"))
+            elif not lo <= price <= hi:
+                refusals.append(
+                    Refusal(
+                        RULE_PRICE,
+                        band_id,
+                        f"{band_id} MHz: price point {fmt_usd_exact(price)} is outside this round's range "
+                        f"{fmt_usd_exact(lo)} (start of round) to {fmt_usd_exact(hi)} (clock)",
+                    )
+                )
+            elif price % step:
+                refusals.append(
+                    Refusal(
+                        RULE_PRICE,
+                        band_id,
+                        f"{band_id} MHz: price point {fmt_usd_exact(price)} is not a multiple of the "
+                        f"{fmt_usd_exact(step)} price step",
+                    )
+                )
+    refusals.extend(limits.cap_refusals(bundle))
+    if terms.eligibility is not None:
+        pts = limits.bundle_points(bundle)
+        if pts > terms.eligibility:
+            refusals.append(
+                Refusal(
+                    RULE_ACTIVITY,
+                    None,
+                    f"activity: the bundle is worth {pts:,} eligibility points, above {limits.bidder.name}'s "
+                    f"eligibility of {terms.eligibility:,} points",
+                )
+            )
+    if terms.round == 1 and not accept_penalty:
+        refusals.extend(obligation_refusals(scenario, limits.bidder, bundle))
+    return refusals
+
+
+def obligation_refusals(scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int]) -> list[Refusal]:
+    """Round-1 obligation shortfalls of a bundle (empty: obligation met)."""
+    obligation = scenario.rules.obligation
+    if not obligation.applies(bidder):
+        return []
+    refusals = []
+    index = {b.id: k for k, b in enumerate(scenario.bands)}
+    for band_id, need in obligation.min_lots.items():
+        have = bundle[index[band_id]]
+        if have < need:
+            refusals.append(
+                Refusal(
+                    RULE_OBLIGATION,
+                    band_id,
+                    f"round-1 obligation: incumbents must demand at least {need} lots in {band_id} MHz, "
+                    f"this bid has {have}; submit it anyway only by accepting the penalty (the bid counts as zero, "
+                    f"the {fmt_usd_exact(scenario.rules.deposit_usd)} deposit is forfeited and the bidder is excluded)",
+                )
+            )
+    return refusals
+
+
+def meets_obligation(scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int]) -> bool:
+    return not obligation_refusals(scenario, bidder, bundle)

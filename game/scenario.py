@@ -1,0 +1,693 @@
+"""Scenarios as data: load and validate ``assets/scenarios/*.toml``.
+
+A scenario holds the static facts of one auction: bands and lots, reserve
+prices, eligibility points, caps, the bidders with their existing holdings,
+the clock rules and the money terms. Loading checks everything at the
+boundary and reports *all* problems at once, each naming the file, the key
+path and what is wrong. Never imports pygame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from game.units import USD, Tenths, tenths_from_mhz
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenarios"
+
+InformationPolicy = Literal["aggregate", "excess-only"]
+INFORMATION_POLICIES: tuple[InformationPolicy, ...] = ("aggregate", "excess-only")
+
+
+class ScenarioError(ValueError):
+    """A scenario file could not be used; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"scenario {source} has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A band on sale: ``lots`` generic lots of ``lot_tenths`` each."""
+
+    id: str
+    name: str
+    duplex: Literal["FDD", "TDD"]
+    lots: int
+    lot_tenths: Tenths
+    base_price_usd_per_mhz: USD
+    reserve_usd: USD
+    eligibility_points: int
+    low_band: bool
+    positioning: bool
+
+    @property
+    def offered_tenths(self) -> Tenths:
+        return self.lots * self.lot_tenths
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Spectrum caps in tenths of MHz, counting existing holdings."""
+
+    overall: Tenths
+    overall_basis: str
+    low_band: Tenths
+    low_band_bands: tuple[str, ...]
+    per_band: Mapping[str, Tenths]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Round-1 obligation: minimum lots per band for the bidders it applies to."""
+
+    applies_to: Literal["incumbents", "all", "none"]
+    min_lots: Mapping[str, int]
+
+    def applies(self, bidder: BidderProfile) -> bool:
+        if self.applies_to == "all":
+            return True
+        if self.applies_to == "incumbents":
+            return bidder.incumbent
+        return False
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    increment_bp: int
+    """Clock increment in basis points of the posted price (500 = 5%)."""
+    price_step_usd: USD
+    activity_requirement_percent: int
+    initial_eligibility: int | None
+    """None means unlimited."""
+    max_rounds: int
+    information_policy: InformationPolicy
+    deposit_usd: USD
+    success_threshold_percent: int
+    obligation: Obligation
+
+
+@dataclass(frozen=True)
+class AssignmentRules:
+    opening_price_usd: USD
+    price_step_usd: USD
+    max_rounds: int
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    moratorium_years: int
+    min_upfront_percent: int
+    instalments: int
+    kibor_percent: Decimal
+    markup_spread_percent: Decimal
+    discount_rate_percent: Decimal
+
+
+@dataclass(frozen=True)
+class BidderProfile:
+    id: str
+    name: str
+    incumbent: bool
+    participates_by_default: bool
+    holdings: Mapping[str, Tenths]
+    """Existing spectrum per band id (bands on sale or not), both halves counted."""
+    estimated_holdings: tuple[str, ...]
+    """Band ids whose holding is an estimate, not a published figure."""
+    source: str
+    colour: str
+
+    def holding(self, band_id: str) -> Tenths:
+        return self.holdings.get(band_id, 0)
+
+    @property
+    def total_holdings(self) -> Tenths:
+        return sum(self.holdings.values())
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    description: str
+    source_path: str
+    sha256: str
+    bands: tuple[Band, ...]
+    other_bands: Mapping[str, bool]
+    """Bands not on sale that holdings may name: id -> counts toward the low band."""
+    caps: Caps
+    rules: ClockRules
+    assignment: AssignmentRules
+    payment: PaymentTerms
+    exchange_rate_pkr_per_usd: Decimal
+    bidders: tuple[BidderProfile, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+    """The parsed TOML, for optional sections read by other modules (values, band plan)."""
+
+    @property
+    def band_ids(self) -> tuple[str, ...]:
+        return tuple(b.id for b in self.bands)
+
+    def band(self, band_id: str) -> Band:
+        for b in self.bands:
+            if b.id == band_id:
+                return b
+        raise KeyError(band_id)
+
+    def bidder(self, bidder_id: str) -> BidderProfile:
+        for b in self.bidders:
+            if b.id == bidder_id:
+                return b
+        raise KeyError(bidder_id)
+
+    @property
+    def bidder_ids(self) -> tuple[str, ...]:
+        return tuple(b.id for b in self.bidders)
+
+    @property
+    def default_bidders(self) -> tuple[str, ...]:
+        return tuple(b.id for b in self.bidders if b.participates_by_default)
+
+    @property
+    def offered_tenths(self) -> Tenths:
+        return sum(b.offered_tenths for b in self.bands)
+
+    @property
+    def reserve_total_usd(self) -> USD:
+        return sum(b.lots * b.reserve_usd for b in self.bands)
+
+
+# ---------------------------------------------------------------- loading
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Typed access to a TOML tree that records every problem with its key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def table(self, parent: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> dict[str, Any]:
+        full = f"{path}.{key}" if path else key
+        if key not in parent:
+            if required:
+                self.problem(full, "missing table")
+            return {}
+        value = parent[key]
+        if not isinstance(value, dict):
+            self.problem(full, f"must be a table, found {type(value).__name__}")
+            return {}
+        return value
+
+    def only(self, table: Mapping[str, Any], path: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.problem(f"{path}.{key}" if path else key, f"unknown key (known keys: {known})")
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        kind: type[T] | tuple[type, ...],
+        default: T | None = None,
+        *,
+        required: bool = True,
+    ) -> Any:
+        full = f"{path}.{key}" if path else key
+        if key not in table:
+            if required and default is None:
+                self.problem(full, "missing")
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # bool is an int in Python; a TOML true is never a number here.
+        if isinstance(value, bool) and bool not in kinds:
+            self.problem(full, f"must be {_kind_name(kinds)}, found a boolean")
+            return default
+        if not isinstance(value, kinds):
+            self.problem(full, f"must be {_kind_name(kinds)}, found {type(value).__name__} {value!r}")
+            return default
+        return value
+
+    def non_negative_int(self, table: Mapping[str, Any], key: str, path: str, default: int | None = None) -> int:
+        value = self.get(table, key, path, int, default)
+        if value is None:
+            return 0
+        if value < 0:
+            self.problem(f"{path}.{key}", f"must not be negative, found {value}")
+        return int(value)
+
+    def positive_int(self, table: Mapping[str, Any], key: str, path: str, default: int | None = None) -> int:
+        value = self.get(table, key, path, int, default)
+        if value is None:
+            return 1
+        if value <= 0:
+            self.problem(f"{path}.{key}", f"must be positive, found {value}")
+            return 1
+        return int(value)
+
+    def tenths(self, table: Mapping[str, Any], key: str, path: str) -> Tenths:
+        value = self.get(table, key, path, (int, float))
+        if value is None:
+            return 0
+        return self.as_tenths(value, f"{path}.{key}")
+
+    def as_tenths(self, value: Any, full: str) -> Tenths:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(full, f"must be a number of MHz, found {value!r}")
+            return 0
+        try:
+            result = tenths_from_mhz(value)
+        except ValueError:
+            self.problem(full, f"{value} MHz is finer than the 0.1 MHz this engine counts in")
+            return 0
+        if result < 0:
+            self.problem(full, f"must not be negative, found {value} MHz")
+            return 0
+        return result
+
+    def decimal(self, table: Mapping[str, Any], key: str, path: str, default: str | None = None) -> Decimal:
+        value = self.get(table, key, path, (int, float, str), default)
+        if value is None:
+            return Decimal(0)
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            self.problem(f"{path}.{key}", f"must be a number, found {value!r}")
+            return Decimal(0)
+        if result < 0 or not result.is_finite():
+            self.problem(f"{path}.{key}", f"must be a non-negative number, found {value!r}")
+        return result
+
+    def choice(self, table: Mapping[str, Any], key: str, path: str, options: tuple[str, ...], default: str | None = None) -> str:
+        value = self.get(table, key, path, str, default)
+        if value is None:
+            return options[0]
+        if value not in options:
+            self.problem(f"{path}.{key}", f"must be one of {', '.join(options)}, found {value!r}")
+            return options[0]
+        return str(value)
+
+
+def _kind_name(kinds: tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+_TOP_KEYS = {"scenario", "rules", "caps", "bands", "other_bands", "bidders", "money", "assignment", "values", "band_plan"}
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios in ``assets/scenarios``."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve_scenario_path(name_or_path: str) -> Path:
+    """A shipped scenario name (``pakistan-2026``) or a path to a TOML file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists() or "/" in name_or_path:
+        if not candidate.exists():
+            raise ScenarioError(name_or_path, ["file not found"])
+        return candidate
+    shipped = SCENARIO_DIR / f"{name_or_path}.toml"
+    if shipped.exists():
+        return shipped
+    known = ", ".join(shipped_scenarios())
+    raise ScenarioError(name_or_path, [f"no such scenario; shipped scenarios: {known} (or give a path to a .toml file)"])
+
+
+_cache: dict[tuple[str, float], Scenario] = {}
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """Load and validate a scenario; raises :class:`ScenarioError` with every problem."""
+    path = resolve_scenario_path(name_or_path)
+    key = (str(path.resolve()), path.stat().st_mtime)
+    if key in _cache:
+        return _cache[key]
+    data = path.read_bytes()
+    source = str(path) if path.parent != SCENARIO_DIR else f"assets/scenarios/{path.name}"
+    try:
+        tree = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, [f"not valid TOML: {exc}"]) from None
+    scenario = parse_scenario(tree, source=source, sha256=hashlib.sha256(data).hexdigest())
+    _cache[key] = scenario
+    return scenario
+
+
+def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") -> Scenario:
+    """Validate a parsed TOML tree; see :func:`load_scenario`."""
+    r = _Reader(source)
+    r.only(tree, "", _TOP_KEYS)
+
+    meta = r.table(tree, "scenario", "")
+    r.only(meta, "scenario", {"id", "name", "description", "notes"})
+    scenario_id = r.get(meta, "id", "scenario", str, "") or ""
+    name = r.get(meta, "name", "scenario", str, "") or ""
+    description = r.get(meta, "description", "scenario", str, "", required=False) or ""
+
+    other = _read_other_bands(r, tree)
+    bands = _read_bands(r, tree)
+    band_ids = [b.id for b in bands]
+    known_band_ids = set(band_ids) | set(other)
+    for dup in {b for b in band_ids if band_ids.count(b) > 1}:
+        r.problem("bands", f"band id {dup!r} appears more than once")
+    for oid in other:
+        if oid in band_ids:
+            r.problem(f"other_bands.{oid}", "is also a band on sale")
+
+    rules = _read_rules(r, tree, set(band_ids))
+    caps = _read_caps(r, tree, bands, other)
+    assignment = _read_assignment(r, tree)
+    payment, rate = _read_money(r, tree)
+    bidders = _read_bidders(r, tree, known_band_ids)
+    for b in bidders:
+        _check_caps_against_holdings(r, b, caps, bands, other)
+    if not bidders:
+        r.problem("bidders", "at least one bidder is needed")
+
+    if r.problems:
+        raise ScenarioError(source, r.problems)
+    return Scenario(
+        id=scenario_id,
+        name=name,
+        description=description,
+        source_path=source,
+        sha256=sha256,
+        bands=tuple(bands),
+        other_bands=other,
+        caps=caps,
+        rules=rules,
+        assignment=assignment,
+        payment=payment,
+        exchange_rate_pkr_per_usd=rate,
+        bidders=tuple(bidders),
+        raw=tree,
+    )
+
+
+_BAND_KEYS = {
+    "id", "name", "duplex", "lots", "lot_mhz", "offered_mhz", "base_price_usd_per_mhz",
+    "reserve_usd", "eligibility_points", "low_band", "positioning", "notes",
+}
+
+
+def _read_bands(r: _Reader, tree: Mapping[str, Any]) -> list[Band]:
+    raw = tree.get("bands")
+    if raw is None:
+        r.problem("bands", "missing: list the bands on sale as [[bands]] tables")
+        return []
+    if not isinstance(raw, list) or not raw:
+        r.problem("bands", "must be a non-empty list of [[bands]] tables")
+        return []
+    bands: list[Band] = []
+    for i, t in enumerate(raw):
+        if not isinstance(t, dict):
+            r.problem(f"bands[{i}]", "must be a table")
+            continue
+        bid = t.get("id")
+        path = f"bands[{i}]" if not isinstance(bid, str) else f"bands[{bid}]"
+        r.only(t, path, _BAND_KEYS)
+        band_id = r.get(t, "id", path, str, "") or ""
+        duplex = r.choice(t, "duplex", path, ("FDD", "TDD"))
+        lots = r.positive_int(t, "lots", path)
+        lot = r.tenths(t, "lot_mhz", path)
+        offered = r.tenths(t, "offered_mhz", path)
+        base = r.positive_int(t, "base_price_usd_per_mhz", path)
+        reserve = r.positive_int(t, "reserve_usd", path)
+        points = r.positive_int(t, "eligibility_points", path)
+        if lot <= 0 and "lot_mhz" in t:
+            r.problem(f"{path}.lot_mhz", "must be positive")
+        if lot and offered and lots * lot != offered:
+            r.problem(
+                f"{path}.offered_mhz",
+                f"{lots} lots x {lot / 10:g} MHz = {lots * lot / 10:g} MHz, but offered_mhz is {offered / 10:g} MHz",
+            )
+        # Base prices are per MHz paired (2x1 MHz) for FDD, per MHz for TDD.
+        if lot and base and reserve:
+            unit_tenths = 20 if duplex == "FDD" else 10
+            expected = base * lot // unit_tenths
+            if base * lot % unit_tenths == 0 and expected != reserve:
+                unit = "MHz paired" if duplex == "FDD" else "MHz"
+                r.problem(
+                    f"{path}.reserve_usd",
+                    f"{reserve} does not match base price {base} per {unit} x lot size {lot / 10:g} MHz = {expected}",
+                )
+        bands.append(
+            Band(
+                id=band_id,
+                name=r.get(t, "name", path, str, f"{band_id} MHz") or f"{band_id} MHz",
+                duplex="FDD" if duplex == "FDD" else "TDD",
+                lots=lots,
+                lot_tenths=lot,
+                base_price_usd_per_mhz=base,
+                reserve_usd=reserve,
+                eligibility_points=points,
+                low_band=bool(r.get(t, "low_band", path, bool, False)),
+                positioning=bool(r.get(t, "positioning", path, bool, False)),
+            )
+        )
+    return bands
+
+
+def _read_other_bands(r: _Reader, tree: Mapping[str, Any]) -> dict[str, bool]:
+    t = r.table(tree, "other_bands", "", required=False)
+    result: dict[str, bool] = {}
+    for key, value in t.items():
+        sub = r.get(t, key, "other_bands", dict, {})
+        r.only(sub, f"other_bands.{key}", {"low_band", "notes"})
+        result[key] = bool(r.get(sub, "low_band", f"other_bands.{key}", bool, False))
+    return result
+
+
+def _read_rules(r: _Reader, tree: Mapping[str, Any], band_ids: set[str]) -> ClockRules:
+    t = r.table(tree, "rules", "")
+    path = "rules"
+    r.only(
+        t, path,
+        {
+            "increment_percent", "price_step_usd", "activity_requirement_percent", "initial_eligibility",
+            "max_rounds", "information_policy", "deposit_usd", "success_threshold_percent",
+            "round1_obligation", "notes",
+        },
+    )
+    inc = r.decimal(t, "increment_percent", path)
+    inc_bp = inc * 100
+    if inc_bp != inc_bp.to_integral_value() or inc_bp <= 0:
+        r.problem(f"{path}.increment_percent", f"must be a positive percentage with at most two decimals, found {inc}")
+    activity = r.positive_int(t, "activity_requirement_percent", path, 100)
+    if activity > 100:
+        r.problem(f"{path}.activity_requirement_percent", f"must be at most 100, found {activity}")
+    initial = t.get("initial_eligibility", "unlimited")
+    initial_points: int | None
+    if initial == "unlimited":
+        initial_points = None
+    elif isinstance(initial, int) and not isinstance(initial, bool) and initial >= 0:
+        initial_points = initial
+    else:
+        r.problem(f"{path}.initial_eligibility", f'must be "unlimited" or a non-negative integer, found {initial!r}')
+        initial_points = None
+    success = r.positive_int(t, "success_threshold_percent", path, 50)
+    if success > 100:
+        r.problem(f"{path}.success_threshold_percent", f"must be at most 100, found {success}")
+
+    ob_t = r.table(t, "round1_obligation", path, required=False)
+    ob_path = f"{path}.round1_obligation"
+    r.only(ob_t, ob_path, {"applies_to", "min_lots", "notes"})
+    applies = r.choice(ob_t, "applies_to", ob_path, ("incumbents", "all", "none"), "none" if not ob_t else None)
+    min_lots_t = r.table(ob_t, "min_lots", ob_path, required=bool(ob_t))
+    min_lots: dict[str, int] = {}
+    for band_id in min_lots_t:
+        if band_id not in band_ids:
+            r.problem(f"{ob_path}.min_lots.{band_id}", f"unknown band (bands on sale: {', '.join(sorted(band_ids))})")
+        min_lots[band_id] = r.non_negative_int(min_lots_t, band_id, f"{ob_path}.min_lots")
+    policy = r.choice(t, "information_policy", path, INFORMATION_POLICIES, "aggregate")
+    return ClockRules(
+        increment_bp=int(inc_bp) if inc_bp == inc_bp.to_integral_value() else 0,
+        price_step_usd=r.positive_int(t, "price_step_usd", path, 1000),
+        activity_requirement_percent=activity,
+        initial_eligibility=initial_points,
+        max_rounds=r.positive_int(t, "max_rounds", path, 500),
+        information_policy="aggregate" if policy == "aggregate" else "excess-only",
+        deposit_usd=r.non_negative_int(t, "deposit_usd", path, 0),
+        success_threshold_percent=success,
+        obligation=Obligation(
+            applies_to="incumbents" if applies == "incumbents" else ("all" if applies == "all" else "none"),
+            min_lots=min_lots,
+        ),
+    )
+
+
+def _read_caps(r: _Reader, tree: Mapping[str, Any], bands: list[Band], other: Mapping[str, bool]) -> Caps:
+    t = r.table(tree, "caps", "")
+    path = "caps"
+    r.only(t, path, {"overall_mhz", "overall_basis", "low_band_mhz", "low_band_bands", "band_mhz", "notes"})
+    overall = r.tenths(t, "overall_mhz", path)
+    low = r.tenths(t, "low_band_mhz", path)
+    low_bands_raw = r.get(t, "low_band_bands", path, list, [])
+    known = {b.id for b in bands} | set(other)
+    low_bands: list[str] = []
+    for i, item in enumerate(low_bands_raw or []):
+        if not isinstance(item, str) or item not in known:
+            r.problem(f"{path}.low_band_bands[{i}]", f"unknown band {item!r} (known: {', '.join(sorted(known))})")
+        else:
+            low_bands.append(item)
+    declared_low = {b.id for b in bands if b.low_band} | {k for k, v in other.items() if v}
+    if set(low_bands) != declared_low and low_bands_raw is not None:
+        r.problem(
+            f"{path}.low_band_bands",
+            f"lists {sorted(low_bands)} but the bands marked low_band = true are {sorted(declared_low)}",
+        )
+    per_band_t = r.table(t, "band_mhz", path, required=False)
+    per_band: dict[str, Tenths] = {}
+    for band_id, value in per_band_t.items():
+        if band_id not in {b.id for b in bands}:
+            r.problem(f"{path}.band_mhz.{band_id}", "unknown band")
+            continue
+        per_band[band_id] = r.as_tenths(value, f"{path}.band_mhz.{band_id}")
+    if overall <= 0 and "overall_mhz" in t:
+        r.problem(f"{path}.overall_mhz", "must be positive")
+    return Caps(
+        overall=overall,
+        overall_basis=str(t.get("overall_basis", "")),
+        low_band=low,
+        low_band_bands=tuple(low_bands),
+        per_band=per_band,
+    )
+
+
+def _read_assignment(r: _Reader, tree: Mapping[str, Any]) -> AssignmentRules:
+    t = r.table(tree, "assignment", "", required=False)
+    path = "assignment"
+    r.only(t, path, {"opening_price_usd", "price_step_usd", "max_rounds", "notes"})
+    return AssignmentRules(
+        opening_price_usd=r.non_negative_int(t, "opening_price_usd", path, 0),
+        price_step_usd=r.positive_int(t, "price_step_usd", path, 100_000),
+        max_rounds=r.positive_int(t, "max_rounds", path, 200),
+    )
+
+
+def _read_money(r: _Reader, tree: Mapping[str, Any]) -> tuple[PaymentTerms, Decimal]:
+    t = r.table(tree, "money", "")
+    path = "money"
+    r.only(
+        t, path,
+        {
+            "exchange_rate_pkr_per_usd", "exchange_rate_basis", "moratorium_years", "min_upfront_percent",
+            "instalments", "kibor_percent", "markup_spread_percent", "discount_rate_percent", "notes",
+        },
+    )
+    rate = r.decimal(t, "exchange_rate_pkr_per_usd", path)
+    if rate == 0 and "exchange_rate_pkr_per_usd" in t:
+        r.problem(f"{path}.exchange_rate_pkr_per_usd", "must be positive")
+    min_upfront = r.positive_int(t, "min_upfront_percent", path, 50)
+    if min_upfront > 100:
+        r.problem(f"{path}.min_upfront_percent", f"must be at most 100, found {min_upfront}")
+    terms = PaymentTerms(
+        moratorium_years=r.non_negative_int(t, "moratorium_years", path, 1),
+        min_upfront_percent=min_upfront,
+        instalments=r.positive_int(t, "instalments", path, 5),
+        kibor_percent=r.decimal(t, "kibor_percent", path),
+        markup_spread_percent=r.decimal(t, "markup_spread_percent", path, "3"),
+        discount_rate_percent=r.decimal(t, "discount_rate_percent", path, "12"),
+    )
+    return terms, rate
+
+
+_BIDDER_KEYS = {"name", "incumbent", "participates", "holdings_mhz", "estimated", "source", "colour", "notes", "profile"}
+
+
+def _read_bidders(r: _Reader, tree: Mapping[str, Any], known_bands: set[str]) -> list[BidderProfile]:
+    t = r.table(tree, "bidders", "")
+    result: list[BidderProfile] = []
+    for bidder_id, sub in t.items():
+        path = f"bidders.{bidder_id}"
+        if not isinstance(sub, dict):
+            r.problem(path, "must be a table")
+            continue
+        r.only(sub, path, _BIDDER_KEYS)
+        holdings_t = r.table(sub, "holdings_mhz", path, required=False)
+        holdings: dict[str, Tenths] = {}
+        for band_id, value in holdings_t.items():
+            if band_id not in known_bands:
+                r.problem(
+                    f"{path}.holdings_mhz.{band_id}",
+                    f"unknown band (declare bands not on sale under [other_bands]; known: {', '.join(sorted(known_bands))})",
+                )
+                continue
+            holdings[band_id] = r.as_tenths(value, f"{path}.holdings_mhz.{band_id}")
+        estimated_raw = r.get(sub, "estimated", path, list, [])
+        estimated: list[str] = []
+        for i, item in enumerate(estimated_raw or []):
+            if not isinstance(item, str) or item not in holdings:
+                r.problem(f"{path}.estimated[{i}]", f"{item!r} is not a band in holdings_mhz")
+            else:
+                estimated.append(item)
+        result.append(
+            BidderProfile(
+                id=bidder_id,
+                name=r.get(sub, "name", path, str, bidder_id) or bidder_id,
+                incumbent=bool(r.get(sub, "incumbent", path, bool, False)),
+                participates_by_default=bool(r.get(sub, "participates", path, bool, True)),
+                holdings=holdings,
+                estimated_holdings=tuple(estimated),
+                source=r.get(sub, "source", path, str, "", required=False) or "",
+                colour=_colour(r, sub, path),
+            )
+        )
+    return result
+
+
+def _colour(r: _Reader, sub: Mapping[str, Any], path: str) -> str:
+    value = r.get(sub, "colour", path, str, "#808080", required=False) or "#808080"
+    if not (len(value) == 7 and value.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in value[1:])):
+        r.problem(f"{path}.colour", f'must be a colour like "#d7263d", found {value!r}')
+        return "#808080"
+    return value
+
+
+def _check_caps_against_holdings(
+    r: _Reader, bidder: BidderProfile, caps: Caps, bands: list[Band], other: Mapping[str, bool]
+) -> None:
+    path = f"bidders.{bidder.id}.holdings_mhz"
+    total = bidder.total_holdings
+    if caps.overall and total > caps.overall:
+        r.problem(path, f"existing holdings {total / 10:g} MHz exceed the overall cap caps.overall_mhz = {caps.overall / 10:g} MHz")
+    low = sum(bidder.holding(b) for b in caps.low_band_bands)
+    if caps.low_band and low > caps.low_band:
+        r.problem(path, f"existing low-band holdings {low / 10:g} MHz exceed caps.low_band_mhz = {caps.low_band / 10:g} MHz")
+    for band_id, cap in caps.per_band.items():
+        if bidder.holding(band_id) > cap:
+            r.problem(
+                f"{path}.{band_id}",
+                f"existing holding {bidder.holding(band_id) / 10:g} MHz exceeds caps.band_mhz.{band_id} = {cap / 10:g} MHz",
+            )
+
+
+def reader_for(source: str) -> _Reader:
+    """A problem-collecting reader, for modules that validate optional sections."""
+    return _Reader(source)
+
+
+def section(scenario: Scenario, key: str) -> Mapping[str, Any]:
+    """An optional top-level TOML table (``values``, ``band_plan``), or ``{}``."""
+    value = scenario.raw.get(key, {})
+    return value if isinstance(value, dict) else {}
+

@@ -1,0 +1,166 @@
+"""What one bidder may see: the only place that applies the information policy.
+
+Scripted agents, the desktop UI and any RL wrapper all read a
+:class:`BidderView`; none of them reads the auction's internals. Policy
+"aggregate" shows aggregate demand per band; "excess-only" shows only a flag
+per band. Nothing here reveals another bidder's bids, demand or values.
+Never imports pygame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from game.allocation import ClockAuction, RoundResult, Unapplied
+from game.rules import obligation_refusals
+from game.scenario import Scenario
+from game.units import Tenths
+
+
+@dataclass(frozen=True)
+class BandView:
+    """One band as a bidder sees it at the start of a round."""
+
+    id: str
+    supply: int
+    lot_tenths: Tenths
+    reserve_usd: int
+    eligibility_points: int
+    start_price: int
+    """Start-of-round price P: the posted price of the last round (reserve in round 1)."""
+    clock_price: int
+    """This round's clock price C."""
+    aggregate_demand: int | None
+    """Last round's aggregate demand, or None under the excess-only policy (or before round 1)."""
+    excess_demand: bool | None
+    """Whether the band had excess demand last round (None before round 1)."""
+    processed: int
+    """This bidder's processed demand (lots it holds now)."""
+
+
+@dataclass(frozen=True)
+class LastRound:
+    """How the bidder's own bids of the previous round were processed."""
+
+    round: int
+    submitted: Mapping[str, int]
+    processed: Mapping[str, int]
+    unapplied: tuple[Unapplied, ...]
+    posted_prices: Mapping[str, int]
+    price_changes: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class BidderView:
+    """Everything a bidder may know when it bids in ``round``."""
+
+    bidder: str
+    round: int
+    status: str
+    excluded: bool
+    information_policy: str
+    bands: tuple[BandView, ...]
+    eligibility: int | None
+    """None means unlimited."""
+    activity: int
+    """Eligibility points of the processed demand."""
+    exposure_usd: int
+    """Processed demand valued at the start-of-round (posted) prices."""
+    holdings: Mapping[str, Tenths]
+    cap_headroom: Mapping[str, Tenths]
+    """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
+    obligation: Mapping[str, int]
+    """Round-1 minimum lots per band this bidder must meet (empty when none applies)."""
+    last_round: LastRound | None
+    price_history: Mapping[str, tuple[int, ...]]
+    """Posted price per band after each round so far (public)."""
+    demand_history: Mapping[str, tuple[int, ...]] | None
+    """Aggregate demand per band after each round, under the aggregate policy only."""
+
+    def band(self, band_id: str) -> BandView:
+        for b in self.bands:
+            if b.id == band_id:
+                return b
+        raise KeyError(band_id)
+
+    @property
+    def processed(self) -> dict[str, int]:
+        return {b.id: b.processed for b in self.bands}
+
+
+def build_view(auction: ClockAuction, bidder: str) -> BidderView:
+    """The view of ``bidder`` at the current state of ``auction``."""
+    scenario = auction.scenario
+    policy = scenario.rules.information_policy
+    history = auction.history
+    last: RoundResult | None = history[-1] if history else None
+    processed = auction.processed(bidder)
+    start = auction.start_prices()
+    clock = auction.clock_prices()
+    bands = tuple(
+        BandView(
+            id=b.id,
+            supply=b.lots,
+            lot_tenths=b.lot_tenths,
+            reserve_usd=b.reserve_usd,
+            eligibility_points=b.eligibility_points,
+            start_price=start[b.id],
+            clock_price=clock[b.id],
+            aggregate_demand=(last.aggregate_demand[b.id] if last and policy == "aggregate" else None),
+            excess_demand=(last.aggregate_demand[b.id] > b.lots if last else None),
+            processed=processed[b.id],
+        )
+        for b in scenario.bands
+    )
+    limits = auction.limits(bidder)
+    bundle = [processed[b.id] for b in scenario.bands]
+    profile = scenario.bidder(bidder)
+    obligation: dict[str, int] = {}
+    if auction.round == 1 and not history and scenario.rules.obligation.applies(profile):
+        obligation = dict(scenario.rules.obligation.min_lots)
+    return BidderView(
+        bidder=bidder,
+        round=auction.round if not auction.finished else len(history),
+        status=auction.status,
+        excluded=auction.is_excluded(bidder),
+        information_policy=policy,
+        bands=bands,
+        eligibility=auction.eligibility(bidder),
+        activity=limits.bundle_points(bundle),
+        exposure_usd=sum(processed[b.id] * start[b.id] for b in scenario.bands),
+        holdings=dict(profile.holdings),
+        cap_headroom=limits.usage(bundle).headroom(),
+        obligation=obligation,
+        last_round=_last_round(scenario, last, bidder) if last else None,
+        price_history={b.id: tuple(r.posted_prices[b.id] for r in history) for b in scenario.bands},
+        demand_history=(
+            {b.id: tuple(r.aggregate_demand[b.id] for r in history) for b in scenario.bands}
+            if policy == "aggregate"
+            else None
+        ),
+    )
+
+
+def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound:
+    # Bands a bidder did not name were maintained, so they never changed.
+    processed = dict(last.processed.get(bidder, {b.id: 0 for b in scenario.bands}))
+    bids = last.bids.get(bidder, {})
+    submitted = {band_id: (bids[band_id].lots if band_id in bids else q) for band_id, q in processed.items()}
+    return LastRound(
+        round=last.round,
+        submitted=submitted,
+        processed=processed,
+        unapplied=tuple(u for u in last.unapplied if u.bidder == bidder),
+        posted_prices=dict(last.posted_prices),
+        price_changes={k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices},
+    )
+
+
+def obligation_shortfall(auction: ClockAuction, bidder: str, bundle: Mapping[str, int]) -> list[str]:
+    """Messages for a bundle that misses the round-1 obligation (UI helper)."""
+    scenario = auction.scenario
+    return [
+        r.message
+        for r in obligation_refusals(scenario, scenario.bidder(bidder), [bundle.get(b.id, 0) for b in scenario.bands])
+    ]
