@@ -193,17 +193,17 @@ def summary_text(summary: Summary, *, failures: Sequence[AgentFailure] = ()) -> 
     band_ids = s.band_ids
     header = f"{'bidder':<24}" + "".join(f"{bid:>6}" for bid in band_ids) + f"{'won':>11}{'pays':>11}{'holds after':>13}"
     lines.append(header)
-    for b in summary.bidders:
-        tag = "  EXCLUDED" if b.excluded else ""
+    for w in summary.bidders:
+        tag = "  EXCLUDED" if w.excluded else ""
         lines.append(
-            f"{b.name[:23]:<24}" + "".join(f"{b.lots[x]:>6}" for x in band_ids)
-            + f"{fmt_mhz(b.won_tenths):>11}{fmt_usd(b.payment_usd):>11}{fmt_mhz(b.holdings_after_tenths):>13}{tag}"
+            f"{w.name[:23]:<24}" + "".join(f"{w.lots[x]:>6}" for x in band_ids)
+            + f"{fmt_mhz(w.won_tenths):>11}{fmt_usd(w.payment_usd):>11}{fmt_mhz(w.holdings_after_tenths):>13}{tag}"
         )
     lines.append("")
     lines.append("Cap headroom after the auction:")
-    for b in summary.bidders:
-        parts = ", ".join(f"{k} {fmt_mhz(v)}" for k, v in b.cap_headroom.items())
-        lines.append(f"  {b.name}: {parts}")
+    for w in summary.bidders:
+        parts = ", ".join(f"{k} {fmt_mhz(v)}" for k, v in w.cap_headroom.items())
+        lines.append(f"  {w.name}: {parts}")
     lines.append("")
     share = Decimal(summary.sold_tenths * 100) / s.offered_tenths
     lines.append(

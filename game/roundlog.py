@@ -84,7 +84,7 @@ def outcome_record(outcome: AllocationOutcome) -> dict[str, Any]:
         "rounds": outcome.rounds,
         "prices": dict(outcome.prices),
         "allocated": dict(outcome.allocated),
-        "lots": {b: dict(l) for b, l in outcome.lots.items()},
+        "lots": {b: dict(won) for b, won in outcome.lots.items()},
         "payments": dict(outcome.payments),
         "excluded": list(outcome.excluded),
         "forfeited_deposits": dict(outcome.forfeited_deposits),
@@ -156,9 +156,8 @@ def replay(path: str | Path, scenario: Scenario | None = None) -> ClockAuction:
             again = round_record(auction.close_round())
             if dumps(again) != dumps(record):
                 raise ReplayError(f"{path}: round {record['round']} replays differently from the log")
-        elif record["type"] == "outcome":
-            if dumps(outcome_record(auction.outcome())) != dumps(record):
-                raise ReplayError(f"{path}: the outcome replays differently from the log")
+        elif record["type"] == "outcome" and dumps(outcome_record(auction.outcome())) != dumps(record):
+            raise ReplayError(f"{path}: the outcome replays differently from the log")
     if not auction.finished:
         raise ReplayError(
             f"{path}: the log stops after round {len(auction.history)} with the auction still open "

@@ -470,7 +470,7 @@ def _read_bands(r: _Reader, tree: Mapping[str, Any]) -> list[Band]:
 def _read_other_bands(r: _Reader, tree: Mapping[str, Any]) -> dict[str, bool]:
     t = r.table(tree, "other_bands", "", required=False)
     result: dict[str, bool] = {}
-    for key, value in t.items():
+    for key in t:
         sub = r.get(t, key, "other_bands", dict, {})
         r.only(sub, f"other_bands.{key}", {"low_band", "notes"})
         result[key] = bool(r.get(sub, "low_band", f"other_bands.{key}", bool, False))
