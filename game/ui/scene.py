@@ -1,0 +1,87 @@
+"""The Scene base class: one screen of the desktop game.
+
+Contract (stable; other screens are written against it):
+
+- ``Scene(app)`` stores the :class:`~game.ui.app.App`; it builds nothing yet.
+- ``enter()`` builds the scene's pygame_gui widgets inside ``self.root``, an
+  invisible :class:`pygame_gui.core.UIContainer` covering the whole window
+  (``self.make_root()`` creates it; pass ``container=self.root`` to every
+  widget). Called when the scene becomes the top of the stack and again after
+  a window resize (``relayout`` = ``exit`` + ``enter``), so layout must be
+  computed from ``self.app.size`` every time and any edited state must live
+  on the scene object, not only in the widgets.
+- ``exit()`` kills ``self.root`` (and so every widget in it).
+- ``pause()`` / ``resume()``: another scene was pushed on top / popped off;
+  the default hides / shows ``self.root``.
+- ``handle_event(event) -> bool``: every pygame event, including pygame_gui's
+  UI events, after the UI manager has seen it; return True when consumed.
+- ``update(dt)``: advance timers, animations and background work (seconds).
+- ``draw(surface)``: custom drawing *under* the widgets (tables, charts,
+  bars). Drawing never changes game state.
+
+``overlay = True`` scenes (the Esc menu) are drawn over the scene below, which
+keeps drawing but gets no events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import pygame
+import pygame_gui
+
+if TYPE_CHECKING:
+    from game.ui.app import App
+
+
+class Scene:
+    """One screen. Subclasses override what they need; see the module docstring."""
+
+    overlay: ClassVar[bool] = False
+    title: ClassVar[str] = ""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.root: pygame_gui.core.UIContainer | None = None
+
+    # ---------------------------------------------------------- life cycle
+
+    def make_root(self) -> pygame_gui.core.UIContainer:
+        """A panel covering the window that owns every widget of this scene."""
+        if self.root is not None:
+            self.root.kill()
+        w, h = self.app.size
+        self.root = pygame_gui.core.UIContainer(pygame.Rect(0, 0, w, h), manager=self.app.manager)
+        return self.root
+
+    def enter(self) -> None:
+        self.make_root()
+
+    def exit(self) -> None:
+        if self.root is not None:
+            self.root.kill()
+            self.root = None
+
+    def pause(self) -> None:
+        if self.root is not None:
+            self.root.hide()
+
+    def resume(self) -> None:
+        if self.root is not None:
+            self.root.show()
+
+    def relayout(self) -> None:
+        """Rebuild the widgets for a new window size (state lives on the scene)."""
+        self.exit()
+        self.enter()
+
+    # ---------------------------------------------------------- per frame
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        return False
+
+    def update(self, dt: float) -> None:
+        pass
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pass
