@@ -423,7 +423,7 @@ def _draw_bar(surface: Any, bar_rect: Any, bar: PlanBar, legend: Legend, style: 
         return
 
     def x_of(f: float) -> int:
-        return round(bar_rect.x + bar_rect.w * (f - bar.lo_mhz) / span)
+        return round(float(bar_rect.x + bar_rect.w * (f - bar.lo_mhz) / span))
 
     for block in bar.blocks:
         x0, x1 = x_of(block.from_mhz), x_of(block.to_mhz)
