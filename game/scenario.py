@@ -359,8 +359,8 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
 
     meta = r.table(tree, "scenario", "")
     r.only(meta, "scenario", {"id", "name", "description", "notes"})
-    scenario_id = r.get(meta, "id", "scenario", str, "") or ""
-    name = r.get(meta, "name", "scenario", str, "") or ""
+    scenario_id = r.get(meta, "id", "scenario", str) or ""
+    name = r.get(meta, "name", "scenario", str) or ""
     description = r.get(meta, "description", "scenario", str, "", required=False) or ""
 
     other = _read_other_bands(r, tree)
@@ -425,8 +425,10 @@ def _read_bands(r: _Reader, tree: Mapping[str, Any]) -> list[Band]:
         bid = t.get("id")
         path = f"bands[{i}]" if not isinstance(bid, str) else f"bands[{bid}]"
         r.only(t, path, _BAND_KEYS)
-        band_id = r.get(t, "id", path, str, "") or ""
+        band_id = r.get(t, "id", path, str) or ""
         duplex = r.choice(t, "duplex", path, ("FDD", "TDD"))
+        # Cross-checks below only make sense when every number read cleanly.
+        before = len(r.problems)
         lots = r.positive_int(t, "lots", path)
         lot = r.tenths(t, "lot_mhz", path)
         offered = r.tenths(t, "offered_mhz", path)
@@ -435,20 +437,21 @@ def _read_bands(r: _Reader, tree: Mapping[str, Any]) -> list[Band]:
         points = r.positive_int(t, "eligibility_points", path)
         if lot <= 0 and "lot_mhz" in t:
             r.problem(f"{path}.lot_mhz", "must be positive")
-        if lot and offered and lots * lot != offered:
+        numbers_ok = len(r.problems) == before
+        if numbers_ok and lots * lot != offered:
             r.problem(
                 f"{path}.offered_mhz",
                 f"{lots} lots x {lot / 10:g} MHz = {lots * lot / 10:g} MHz, but offered_mhz is {offered / 10:g} MHz",
             )
         # Base prices are per MHz paired (2x1 MHz) for FDD, per MHz for TDD.
-        if lot and base and reserve:
+        if numbers_ok:
             unit_tenths = 20 if duplex == "FDD" else 10
-            expected = base * lot // unit_tenths
-            if base * lot % unit_tenths == 0 and expected != reserve:
+            if base * lot != reserve * unit_tenths:
                 unit = "MHz paired" if duplex == "FDD" else "MHz"
+                expected = Decimal(base * lot) / unit_tenths
                 r.problem(
                     f"{path}.reserve_usd",
-                    f"{reserve} does not match base price {base} per {unit} x lot size {lot / 10:g} MHz = {expected}",
+                    f"{reserve} does not match base price {base} per {unit} x lot size {lot / 10:g} MHz = {expected:f}",
                 )
         bands.append(
             Band(
