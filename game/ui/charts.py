@@ -246,10 +246,10 @@ def draw_price_paths(
     # offset per band keeps every line visible at premium 0.
     for i, b in enumerate(bands):
         colour = BAND_PALETTE[i % len(BAND_PALETTE)]
-        offset = (i - (len(bands) - 1) / 2) * 1.5
+        offset = (i - (len(bands) - 1) / 2) * 3
         points = [(x_of(j), y_of(val) + offset) for j, val in enumerate(premiums[b])]
         if len(points) > 1:
-            pygame.draw.lines(surface, colour, False, points, 2)
+            pygame.draw.lines(surface, colour, False, points, 3)
         pygame.draw.circle(surface, colour, (int(points[-1][0]), int(points[-1][1])), 3)
 
     lx = plot.right + 18
