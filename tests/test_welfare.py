@@ -1,0 +1,403 @@
+"""The welfare optimum (HiGHS MILP) against exhaustive search, and the efficiency report."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from game.allocation import AllocationOutcome
+from game.rules import BidderLimits
+from game.scenario import Band, BidderProfile, Caps, Scenario, load_scenario
+from game.values import Valuation
+from game.welfare import (
+    WelfareError,
+    efficiency_json,
+    efficiency_text,
+    evaluate,
+    optimal_allocation,
+)
+
+PAKISTAN = load_scenario("pakistan-2026")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def small_scenario(
+    bands: Sequence[tuple[int, int, bool]],
+    holdings: Sequence[Mapping[str, int]],
+    overall_cap: int,
+    low_cap: int,
+    band_caps: Mapping[str, int],
+) -> Scenario:
+    """A scenario with bands A, B, C... given as (lots, lot_tenths, low_band); bidders b0, b1, ...
+
+    Band "850" is not on sale but counts toward the low band, so holdings in it
+    use up low-band headroom as in Pakistan.
+    """
+    band_objs = tuple(
+        Band(
+            id=chr(ord("A") + k),
+            name=f"band {chr(ord('A') + k)}",
+            duplex="TDD",
+            lots=lots,
+            lot_tenths=tenths,
+            base_price_usd_per_mhz=1,
+            reserve_usd=1_000,
+            eligibility_points=1,
+            low_band=low,
+            positioning=False,
+        )
+        for k, (lots, tenths, low) in enumerate(bands)
+    )
+    low_ids = (*(b.id for b in band_objs if b.low_band), "850")
+    bidders = tuple(
+        BidderProfile(
+            id=f"b{i}",
+            name=f"Bidder {i}",
+            incumbent=False,
+            participates_by_default=True,
+            holdings=dict(h),
+            estimated_holdings=(),
+            source="test",
+            colour="#808080",
+        )
+        for i, h in enumerate(holdings)
+    )
+    caps = Caps(overall=overall_cap, overall_basis="test", low_band=low_cap, low_band_bands=low_ids, per_band=band_caps)
+    return dataclasses.replace(
+        PAKISTAN, id="small", bands=band_objs, other_bands={"850": True}, caps=caps, bidders=bidders
+    )
+
+
+def brute_force_welfare(scenario: Scenario, valuations: Mapping[str, Valuation]) -> int:
+    """Best welfare over every combination of cap-respecting bundles that fits supply.
+
+    Each bidder's bundles are enumerated in full and checked with the bid-entry
+    cap rules; the search over bidders is memoised on the remaining supply, so it
+    still looks at every combination.
+    """
+    bidders = list(valuations)
+    supply = tuple(b.lots for b in scenario.bands)
+    bundles: list[list[tuple[tuple[int, ...], int]]] = []
+    for b in bidders:
+        limits = BidderLimits(scenario, scenario.bidder(b))
+        options = []
+        for bundle in itertools.product(*(range(n + 1) for n in supply)):
+            if any(bundle) and limits.cap_refusals(bundle):
+                continue
+            value = valuations[b].value({band.id: q for band, q in zip(scenario.bands, bundle, strict=True)})
+            options.append((bundle, value))
+        bundles.append(options)
+
+    @cache
+    def best(i: int, remaining: tuple[int, ...]) -> int:
+        if i == len(bidders):
+            return 0
+        top = 0
+        for bundle, value in bundles[i]:
+            if all(q <= r for q, r in zip(bundle, remaining, strict=True)):
+                rest = tuple(r - q for q, r in zip(bundle, remaining, strict=True))
+                top = max(top, value + best(i + 1, rest))
+        return top
+
+    return best(0, supply)
+
+
+def check_feasible(scenario: Scenario, lots: Mapping[str, Mapping[str, int]]) -> None:
+    for band in scenario.bands:
+        assert sum(bundle[band.id] for bundle in lots.values()) <= band.lots
+    for bidder, bundle in lots.items():
+        vector = [bundle[b.id] for b in scenario.bands]
+        if any(vector):
+            assert BidderLimits(scenario, scenario.bidder(bidder)).cap_refusals(vector) == []
+
+
+def assert_optimal(scenario: Scenario, valuations: Mapping[str, Valuation]) -> None:
+    optimum = optimal_allocation(scenario, valuations)
+    check_feasible(scenario, optimum.lots)
+    assert optimum.welfare_usd == sum(valuations[b].value(optimum.lots[b]) for b in valuations)
+    assert optimum.welfare_usd == brute_force_welfare(scenario, valuations)
+
+
+# ---------------------------------------------------------------- random small scenarios
+
+
+@st.composite
+def small_cases(draw: st.DrawFn, near_ties: bool = False) -> tuple[Scenario, dict[str, Valuation]]:
+    n_bands = draw(st.integers(2, 3))
+    n_bidders = draw(st.integers(2, 3))
+    max_lots = 3 if n_bidders == 3 and n_bands == 3 else 4
+    bands = [
+        (draw(st.integers(1, max_lots)), draw(st.sampled_from([10, 24, 50, 100])), draw(st.booleans()))
+        for _ in range(n_bands)
+    ]
+    band_ids = [chr(ord("A") + k) for k in range(n_bands)]
+    holdings = []
+    for _ in range(n_bidders):
+        h: dict[str, int] = {}
+        if draw(st.booleans()):
+            h["850"] = draw(st.sampled_from([0, 20, 50]))
+        if draw(st.booleans()):
+            h[band_ids[0]] = draw(st.sampled_from([10, 50]))
+        holdings.append(h)
+    offered = sum(lots * tenths for lots, tenths, _ in bands)
+    base = max(sum(h.values()) for h in holdings)
+    # Caps between "nothing more" and "everything", so they often bind.
+    overall = base + draw(st.integers(0, offered))
+    low = max(
+        h.get("850", 0) + sum(h.get(i, 0) for i, (_, _, lo) in zip(band_ids, bands, strict=True) if lo)
+        for h in holdings
+    )
+    low_cap = low + draw(st.integers(0, offered))
+    band_caps = {}
+    for band_id, (lots, tenths, _) in zip(band_ids, bands, strict=True):
+        if draw(st.booleans()):
+            held = max(h.get(band_id, 0) for h in holdings)
+            band_caps[band_id] = held + draw(st.integers(0, lots * tenths))
+    scenario = small_scenario(bands, holdings, overall, low_cap, band_caps)
+    valuations = {}
+    for i in range(n_bidders):
+        band_values = {}
+        for band_id, (lots, _, _) in zip(band_ids, bands, strict=True):
+            if near_ties:
+                # Values near multiples of $1e10: optima differ by a few dollars at most.
+                step = 10**10
+                rest = draw(st.lists(st.integers(-3, 3), min_size=lots, max_size=lots))
+                values = (0, *(step * (n + 1) + r for n, r in enumerate(rest)))
+            else:
+                rest = draw(st.lists(st.integers(0, 10**10), min_size=lots, max_size=lots))
+                values = (0, *rest)
+            band_values[band_id] = tuple(values)
+        valuations[f"b{i}"] = Valuation(f"b{i}", band_values, budget_usd=0)
+    return scenario, valuations
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_cases())
+def test_optimum_equals_brute_force(case: tuple[Scenario, dict[str, Valuation]]) -> None:
+    assert_optimal(*case)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_cases(near_ties=True))
+def test_optimum_exact_to_the_dollar_with_values_near_1e10(case: tuple[Scenario, dict[str, Valuation]]) -> None:
+    assert_optimal(*case)
+
+
+def test_optimum_equals_brute_force_on_seeded_random_markets() -> None:
+    """200 seeded markets with diminishing, S-shaped and arbitrary values and binding caps."""
+    rng = np.random.default_rng(20260310)
+    for _ in range(200):
+        n_bands = int(rng.integers(2, 4))
+        n_bidders = int(rng.integers(2, 4))
+        bands = [(int(rng.integers(1, 4)), int(rng.choice([10, 24, 50])), bool(rng.random() < 0.4)) for _ in range(n_bands)]
+        holdings = [{"850": int(rng.choice([0, 20, 40]))} for _ in range(n_bidders)]
+        offered = sum(lots * t for lots, t, _ in bands)
+        overall = 40 + int(rng.integers(0, offered + 1))
+        low_cap = 40 + int(rng.integers(0, offered + 1))
+        band_caps = {"A": int(rng.integers(0, bands[0][0] * bands[0][1] + 1))} if rng.random() < 0.5 else {}
+        scenario = small_scenario(bands, holdings, overall, low_cap, band_caps)
+        valuations = {}
+        for i in range(n_bidders):
+            band_values = {}
+            for k, (lots, _, _) in enumerate(bands):
+                shape = rng.integers(0, 3)
+                marginal = rng.integers(0, 5 * 10**9, lots)
+                if shape == 0:  # diminishing
+                    marginal = np.sort(marginal)[::-1]
+                elif shape == 1:  # S-shaped: small first lots, a jump at a threshold
+                    marginal = np.sort(marginal)
+                band_values[chr(ord("A") + k)] = (0, *(int(v) for v in np.cumsum(marginal)))
+            valuations[f"b{i}"] = Valuation(f"b{i}", band_values, budget_usd=0)
+        assert_optimal(scenario, valuations)
+
+
+# ---------------------------------------------------------------- rules of the optimum
+
+
+def linear_values(scenario: Scenario, per_lot: Mapping[str, int]) -> dict[str, tuple[int, ...]]:
+    return {b.id: tuple(per_lot.get(b.id, 0) * n for n in range(b.lots + 1)) for b in scenario.bands}
+
+
+def test_low_band_cap_counts_existing_holdings() -> None:
+    # Low-band cap 55 MHz; b0 holds 50 MHz of 850 so it cannot add a 10 MHz lot of A; b1 holds none.
+    scenario = small_scenario([(3, 100, True), (2, 100, False)], [{"850": 500}, {}], 10_000, 550, {})
+    valuations = {
+        "b0": Valuation("b0", linear_values(scenario, {"A": 10**9}), 0),
+        "b1": Valuation("b1", linear_values(scenario, {"A": 1}), 0),
+    }
+    optimum = optimal_allocation(scenario, valuations)
+    assert optimum.lots["b0"]["A"] == 0
+    assert optimum.lots["b1"]["A"] == 3
+
+
+def test_per_band_and_overall_caps_bind() -> None:
+    # Band cap on A: 20 MHz = 2 lots. Overall cap: 30 MHz = 3 lots in all, for the bidder that values everything.
+    scenario = small_scenario([(3, 100, False), (3, 100, False)], [{}, {}], 300, 550, {"A": 200})
+    valuations = {
+        "b0": Valuation("b0", linear_values(scenario, {"A": 100, "B": 100}), 0),
+        "b1": Valuation("b1", linear_values(scenario, {"A": 1, "B": 1}), 0),
+    }
+    optimum = optimal_allocation(scenario, valuations)
+    assert optimum.lots["b0"]["A"] <= 2
+    assert optimum.lots["b0"]["A"] + optimum.lots["b0"]["B"] == 3
+    assert optimum.welfare_usd == 3 * 100 + 3 * 1
+
+
+def test_budgets_are_not_constraints_of_welfare() -> None:
+    scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {
+        "b0": Valuation("b0", {"A": (0, 5_000_000_000, 9_000_000_000)}, budget_usd=1),
+        "b1": Valuation("b1", {"A": (0, 1, 2)}, budget_usd=10**12),
+    }
+    assert optimal_allocation(scenario, valuations).lots["b0"]["A"] == 2
+
+
+def test_threshold_values_take_a_whole_block() -> None:
+    # b0 values 2 lots together (a 5G block) far above 1; b1 values each lot a little.
+    scenario = small_scenario([(3, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {
+        "b0": Valuation("b0", {"A": (0, 0, 100, 100)}, 0),
+        "b1": Valuation("b1", {"A": (0, 60, 70, 75)}, 0),
+    }
+    optimum = optimal_allocation(scenario, valuations)
+    assert optimum.welfare_usd == 160
+    assert optimum.lots == {"b0": {"A": 2}, "b1": {"A": 1}}
+
+
+def test_nobody_values_anything_gives_zero_welfare() -> None:
+    scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {b: Valuation(b, {"A": (0, 0, 0)}, 0) for b in ("b0", "b1")}
+    optimum = optimal_allocation(scenario, valuations)
+    assert optimum.welfare_usd == 0
+    assert optimum.lots == {"b0": {"A": 0}, "b1": {"A": 0}}
+
+
+def pakistan_valuations(seed: int, bidders: Sequence[str]) -> dict[str, Valuation]:
+    rng = np.random.default_rng(seed)
+    result = {}
+    for b in bidders:
+        band_values = {}
+        for band in PAKISTAN.bands:
+            marginal = np.sort(rng.integers(0, 3 * band.reserve_usd, band.lots))[::-1]
+            band_values[band.id] = (0, *(int(v) for v in np.cumsum(marginal)))
+        result[b] = Valuation(b, band_values, budget_usd=10**9)
+    return result
+
+
+def test_pakistan_optimum_with_four_bidders_respects_supply_and_caps() -> None:
+    valuations = pakistan_valuations(3, PAKISTAN.bidder_ids)
+    optimum = optimal_allocation(PAKISTAN, valuations)
+    check_feasible(PAKISTAN, optimum.lots)
+    # Ufone+Telenor holds 50.4 MHz of the 55 MHz low band: no 2x5 MHz lot of 700 MHz.
+    assert optimum.lots["ufone"]["700"] == 0
+    assert optimum.welfare_usd == sum(valuations[b].value(optimum.lots[b]) for b in valuations)
+    # Deterministic: the same inputs give the same allocation.
+    assert optimal_allocation(PAKISTAN, valuations) == optimum
+
+
+def test_valuations_that_do_not_fit_are_refused() -> None:
+    valuations = pakistan_valuations(1, ["jazz"])
+    short = dict(valuations["jazz"].band_values)
+    short["700"] = (0, 1)
+    with pytest.raises(WelfareError, match="band 700 has 2 values, expected 4"):
+        optimal_allocation(PAKISTAN, {"jazz": Valuation("jazz", short, 0)})
+    with pytest.raises(WelfareError, match="'nobody' is not in scenario"):
+        optimal_allocation(PAKISTAN, {"nobody": Valuation("nobody", valuations["jazz"].band_values, 0)})
+
+
+# ---------------------------------------------------------------- efficiency report
+
+
+def outcome_of(
+    lots: Mapping[str, Mapping[str, int]], payments: Mapping[str, int], forfeited: Mapping[str, int] | None = None
+) -> AllocationOutcome:
+    bands = next(iter(lots.values())).keys()
+    return AllocationOutcome(
+        status="ended",
+        rounds=3,
+        prices=dict.fromkeys(bands, 0),
+        allocated=dict.fromkeys(bands, True),
+        lots=lots,
+        payments=payments,
+        excluded=tuple(forfeited or ()),
+        forfeited_deposits=dict(forfeited or {}),
+    )
+
+
+def test_evaluate_reports_welfare_efficiency_and_utility() -> None:
+    scenario = small_scenario([(3, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {
+        "b0": Valuation("b0", {"A": (0, 0, 100, 100)}, 0),
+        "b1": Valuation("b1", {"A": (0, 60, 70, 75)}, 0),
+    }
+    # The auction gave b1 all three lots: welfare 75 against the optimum 160.
+    outcome = outcome_of({"b0": {"A": 0}, "b1": {"A": 3}}, {"b0": 0, "b1": 30})
+    report = evaluate(scenario, valuations, outcome)
+    assert report.welfare_usd == 75
+    assert report.optimal_welfare_usd == 160
+    assert report.efficiency == Fraction(75, 160)
+    assert report.bidders["b1"].value_usd == 75
+    assert report.bidders["b1"].payment_usd == 30
+    assert report.bidders["b1"].utility_usd == 45
+    assert report.bidders["b0"].utility_usd == 0
+    assert report.bidders["b0"].optimal_lots == {"A": 2}
+
+    data = efficiency_json(report)
+    json.dumps(data)
+    assert data["efficiency"] == round(75 / 160, 6)
+    assert data["welfare_usd"] == 75
+    assert data["optimal_welfare_usd"] == 160
+    assert data["bidders"] == {
+        "b0": {"value_usd": 0, "payment_usd": 0, "forfeited_usd": 0, "utility_usd": 0, "optimal_lots": {"A": 2}},
+        "b1": {"value_usd": 75, "payment_usd": 30, "forfeited_usd": 0, "utility_usd": 45, "optimal_lots": {"A": 1}},
+    }
+    text = efficiency_text(report)
+    assert "Efficiency 46.88%" in text
+    assert "b1" in text
+
+
+def test_efficient_outcome_has_efficiency_one() -> None:
+    valuations = pakistan_valuations(7, ["jazz", "zong", "ufone"])
+    optimum = optimal_allocation(PAKISTAN, valuations)
+    outcome = outcome_of(optimum.lots, dict.fromkeys(valuations, 0))
+    report = evaluate(PAKISTAN, valuations, outcome)
+    assert report.efficiency == 1
+    assert report.welfare_usd == report.optimal_welfare_usd == optimum.welfare_usd
+
+
+def test_efficiency_is_one_when_optimal_welfare_is_zero() -> None:
+    scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {b: Valuation(b, {"A": (0, 0, 0)}, 0) for b in ("b0", "b1")}
+    report = evaluate(scenario, valuations, outcome_of({"b0": {"A": 1}, "b1": {"A": 0}}, {"b0": 5, "b1": 0}))
+    assert report.efficiency == 1
+    assert report.bidders["b0"].utility_usd == -5
+
+
+def test_forfeited_deposit_counts_against_utility_not_welfare() -> None:
+    scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {"b0": Valuation("b0", {"A": (0, 10, 20)}, 0), "b1": Valuation("b1", {"A": (0, 50, 60)}, 0)}
+    outcome = outcome_of({"b0": {"A": 2}, "b1": {"A": 0}}, {"b0": 4, "b1": 0}, forfeited={"b1": 15})
+    report = evaluate(scenario, valuations, outcome)
+    assert report.bidders["b1"].utility_usd == -15
+    assert report.bidders["b1"].forfeited_usd == 15
+    # The excluded bidder still counts for the optimum: it could have held spectrum.
+    assert report.optimal_welfare_usd == 60
+    assert report.welfare_usd == 20
+
+
+def test_evaluate_needs_a_valuation_for_every_bidder_in_the_outcome() -> None:
+    scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
+    valuations = {"b0": Valuation("b0", {"A": (0, 1, 2)}, 0)}
+    with pytest.raises(WelfareError, match="no valuation for bidder"):
+        evaluate(scenario, valuations, outcome_of({"b0": {"A": 1}, "b1": {"A": 1}}, {"b0": 0, "b1": 0}))
