@@ -382,6 +382,7 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
         _check_caps_against_holdings(r, b, caps, bands, other)
     if not bidders:
         r.problem("bidders", "at least one bidder is needed")
+    _check_optional_sections(r, tree)
 
     if r.problems:
         raise ScenarioError(source, r.problems)
@@ -682,6 +683,13 @@ def _check_caps_against_holdings(
                 f"{path}.{band_id}",
                 f"existing holding {bidder.holding(band_id) / 10:g} MHz exceeds caps.band_mhz.{band_id} = {cap / 10:g} MHz",
             )
+
+
+def _check_optional_sections(r: _Reader, tree: Mapping[str, Any]) -> None:
+    # Imported here: game.values reads Scenario objects, so it imports this module.
+    from game.values import check_values
+
+    check_values(r, tree)
 
 
 def reader_for(source: str) -> _Reader:

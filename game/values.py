@@ -2,13 +2,26 @@
 
 A :class:`Valuation` is private to its bidder: the engine never reads it, an
 agent receives only its own, and reports use it after the auction for
-welfare and utility. Never imports pygame.
+welfare and utility. :func:`draw_valuations` draws plausible values from the
+scenario's optional ``[values]`` section (or built-in defaults) with seeded
+noise, so tournaments can play many markets. The model is described for
+users in ``docs/VALUES.md``. Never imports pygame; never reads engine state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from game.scenario import Band, Scenario, reader_for, section
+
+Shape = Literal["concave", "coverage", "threshold"]
+SHAPES: tuple[Shape, ...] = ("concave", "coverage", "threshold")
 
 
 @dataclass(frozen=True)
@@ -22,3 +35,308 @@ class Valuation:
 
     def value(self, lots: Mapping[str, int]) -> int:
         return sum(self.band_values[band][n] for band, n in lots.items() if n)
+
+
+# ---------------------------------------------------------------- model parameters
+
+
+@dataclass(frozen=True)
+class BandValueParams:
+    """How one band is valued by an operator of reference size (see docs/VALUES.md)."""
+
+    shape: Shape
+    usd_per_mhz: int
+    """Value of the first MHz (both halves of paired spectrum counted)."""
+    decay_percent: float
+    """Each further lot is worth this much less than the one before (diminishing marginal value)."""
+    coverage_usd: int = 0
+    """Shape 'coverage': extra value of holding any of the band at all (national coverage)."""
+    threshold_mhz: float = 0.0
+    """Shape 'threshold': centre of the S-curve, in MHz held in the band (existing holdings included)."""
+    width_mhz: float = 1.0
+    """Shape 'threshold': how sharp the S-curve is (MHz for one logistic unit)."""
+    below_threshold_percent: float = 100.0
+    """Shape 'threshold': share of the plain value that a holding far below the threshold keeps."""
+
+
+@dataclass(frozen=True)
+class ProfileParams:
+    """An operator's profile: size, appetite per band and budget."""
+
+    market_share_percent: float
+    subscribers_m: float
+    budget_usd: int
+    appetite: Mapping[str, float]
+    """Multiplier per band id on the band's value (1 when not named)."""
+
+
+@dataclass(frozen=True)
+class ValueModel:
+    reference_share_percent: float
+    reference_subscribers_m: float
+    noise_percent: float
+    """Standard deviation of the log-normal noise on each bidder's per-band value scale."""
+    threshold_noise_percent: float
+    budget_noise_percent: float
+    default_budget_usd: int
+    bands: Mapping[str, BandValueParams]
+    profiles: Mapping[str, ProfileParams]
+
+
+# Defaults for the Pakistan 2026 bands, used for any band the scenario's
+# [values] section does not describe. Calibrated so that 1800/2100 MHz are
+# usually worth less than their reserve, 2600/3500 MHz are what everyone wants
+# (worth well above reserve once a 60-100 MHz block is held), 700 MHz is
+# worth one coverage lot, and budgets bind before values do.
+BUILTIN_BANDS: Mapping[str, BandValueParams] = {
+    "700": BandValueParams("coverage", 2_500_000, 35.0, coverage_usd=35_000_000),
+    "1800": BandValueParams("concave", 5_000_000, 10.0),
+    "2100": BandValueParams("concave", 5_500_000, 10.0),
+    "2300": BandValueParams("threshold", 1_400_000, 5.0, threshold_mhz=40, width_mhz=8, below_threshold_percent=30),
+    "2600": BandValueParams("threshold", 2_000_000, 3.0, threshold_mhz=60, width_mhz=10, below_threshold_percent=30),
+    "3500": BandValueParams("threshold", 1_200_000, 2.0, threshold_mhz=80, width_mhz=15, below_threshold_percent=30),
+}
+BUILTIN_DEFAULT_BUDGET_USD = 300_000_000
+BUILTIN_NOISE_PERCENT = 20.0
+BUILTIN_THRESHOLD_NOISE_PERCENT = 15.0
+BUILTIN_BUDGET_NOISE_PERCENT = 15.0
+
+
+def _generic_band(band: Band) -> BandValueParams:
+    # A band nobody described: worth about its reserve per MHz at the first lot, gently concave.
+    per_mhz = band.reserve_usd * 10 // max(1, band.lot_tenths)
+    return BandValueParams("concave", per_mhz, 10.0)
+
+
+_VALUES_KEYS = {
+    "notes", "reference_share_percent", "reference_subscribers_m", "noise_percent", "threshold_noise_percent",
+    "budget_noise_percent", "default_budget_usd", "bands", "profiles",
+}
+_BAND_KEYS = {
+    "notes", "shape", "usd_per_mhz", "decay_percent", "coverage_usd", "threshold_mhz", "width_mhz",
+    "below_threshold_percent",
+}
+_PROFILE_KEYS = {"notes", "market_share_percent", "subscribers_m", "budget_usd", "appetite"}
+
+
+def read_values_section(
+    r: Any, tree: Mapping[str, Any], band_ids: Sequence[str], bidder_ids: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, BandValueParams], dict[str, ProfileParams]]:
+    """Validate the optional ``[values]`` table with a problem-collecting reader.
+
+    Returns the top-level numbers, the band parameters given in the file and
+    the profiles given in the file; every problem is recorded on ``r`` as
+    "key path: problem".
+    """
+    t = r.table(tree, "values", "", required=False)
+    path = "values"
+    r.only(t, path, _VALUES_KEYS)
+    top: dict[str, Any] = {
+        "reference_share_percent": _positive_number(r, t, "reference_share_percent", path, 100 / 3),
+        "reference_subscribers_m": _positive_number(r, t, "reference_subscribers_m", path, 60.0),
+        "noise_percent": _number(r, t, "noise_percent", path, BUILTIN_NOISE_PERCENT),
+        "threshold_noise_percent": _number(r, t, "threshold_noise_percent", path, BUILTIN_THRESHOLD_NOISE_PERCENT),
+        "budget_noise_percent": _number(r, t, "budget_noise_percent", path, BUILTIN_BUDGET_NOISE_PERCENT),
+        "default_budget_usd": r.non_negative_int(t, "default_budget_usd", path, BUILTIN_DEFAULT_BUDGET_USD),
+    }
+    bands_t = r.table(t, "bands", path, required=False)
+    bands: dict[str, BandValueParams] = {}
+    for band_id, sub in bands_t.items():
+        bpath = f"{path}.bands.{band_id}"
+        if band_id not in band_ids:
+            r.problem(bpath, f"unknown band (bands on sale: {', '.join(band_ids)})")
+            continue
+        if not isinstance(sub, dict):
+            r.problem(bpath, "must be a table")
+            continue
+        r.only(sub, bpath, _BAND_KEYS)
+        shape = r.choice(sub, "shape", bpath, SHAPES)
+        base = BUILTIN_BANDS.get(band_id)
+        bands[band_id] = BandValueParams(
+            shape="coverage" if shape == "coverage" else ("threshold" if shape == "threshold" else "concave"),
+            usd_per_mhz=r.non_negative_int(sub, "usd_per_mhz", bpath),
+            decay_percent=_percent(r, sub, "decay_percent", bpath, base.decay_percent if base else 10.0, below=100),
+            coverage_usd=r.non_negative_int(sub, "coverage_usd", bpath, 0),
+            threshold_mhz=_number(r, sub, "threshold_mhz", bpath, 0.0),
+            width_mhz=_positive_number(r, sub, "width_mhz", bpath, 10.0),
+            below_threshold_percent=_percent(r, sub, "below_threshold_percent", bpath, 100.0),
+        )
+        if shape == "threshold" and "threshold_mhz" not in sub:
+            r.problem(f"{bpath}.threshold_mhz", "missing (needed by shape 'threshold')")
+    profiles_t = r.table(t, "profiles", path, required=False)
+    profiles: dict[str, ProfileParams] = {}
+    for bidder_id, sub in profiles_t.items():
+        ppath = f"{path}.profiles.{bidder_id}"
+        if bidder_id not in bidder_ids:
+            r.problem(ppath, f"unknown bidder (bidders: {', '.join(bidder_ids)})")
+            continue
+        if not isinstance(sub, dict):
+            r.problem(ppath, "must be a table")
+            continue
+        r.only(sub, ppath, _PROFILE_KEYS)
+        appetite_t = r.table(sub, "appetite", ppath, required=False)
+        appetite: dict[str, float] = {}
+        for band_id in appetite_t:
+            if band_id not in band_ids:
+                r.problem(f"{ppath}.appetite.{band_id}", f"unknown band (bands on sale: {', '.join(band_ids)})")
+                continue
+            appetite[band_id] = _number(r, appetite_t, band_id, f"{ppath}.appetite", 1.0)
+        profiles[bidder_id] = ProfileParams(
+            market_share_percent=_percent(r, sub, "market_share_percent", ppath, top["reference_share_percent"]),
+            subscribers_m=_number(r, sub, "subscribers_m", ppath, top["reference_subscribers_m"]),
+            budget_usd=r.non_negative_int(sub, "budget_usd", ppath, top["default_budget_usd"]),
+            appetite=appetite,
+        )
+    return top, bands, profiles
+
+
+def _number(r: Any, t: Mapping[str, Any], key: str, path: str, default: float) -> float:
+    value = r.get(t, key, path, (int, float), default)
+    if value is None:
+        return default
+    if not math.isfinite(value) or value < 0:
+        r.problem(f"{path}.{key}", f"must be a non-negative number, found {value!r}")
+        return default
+    return float(value)
+
+
+def _positive_number(r: Any, t: Mapping[str, Any], key: str, path: str, default: float) -> float:
+    value = _number(r, t, key, path, default)
+    if value <= 0:
+        r.problem(f"{path}.{key}", f"must be positive, found {value!r}")
+        return default
+    return value
+
+
+def _percent(r: Any, t: Mapping[str, Any], key: str, path: str, default: float, *, below: float = 101) -> float:
+    value = _number(r, t, key, path, default)
+    if value > 100 or value >= below:
+        limit = "below 100" if below <= 100 else "at most 100"
+        r.problem(f"{path}.{key}", f"must be a percentage {limit}, found {value!r}")
+        return default
+    return value
+
+
+def check_values(r: Any, tree: Mapping[str, Any]) -> None:
+    """The hook :func:`game.scenario.parse_scenario` calls: record problems of ``[values]`` on ``r``."""
+    bands = tree.get("bands")
+    band_ids = [b["id"] for b in bands if isinstance(b, dict) and isinstance(b.get("id"), str)] if isinstance(bands, list) else []
+    bidders = tree.get("bidders")
+    bidder_ids = list(bidders) if isinstance(bidders, dict) else []
+    read_values_section(r, tree, band_ids, bidder_ids)
+
+
+def value_model(scenario: Scenario) -> ValueModel:
+    """The scenario's value model: its ``[values]`` section over the built-in defaults."""
+    r = reader_for(scenario.source_path)
+    top, bands, profiles = read_values_section(r, {"values": section(scenario, "values")}, scenario.band_ids, scenario.bidder_ids)
+    for band in scenario.bands:
+        if band.id not in bands:
+            bands[band.id] = BUILTIN_BANDS.get(band.id) or _generic_band(band)
+    for bidder in scenario.bidders:
+        if bidder.id not in profiles:
+            profiles[bidder.id] = ProfileParams(
+                market_share_percent=top["reference_share_percent"],
+                subscribers_m=top["reference_subscribers_m"],
+                budget_usd=top["default_budget_usd"],
+                appetite={},
+            )
+    return ValueModel(
+        reference_share_percent=top["reference_share_percent"],
+        reference_subscribers_m=top["reference_subscribers_m"],
+        noise_percent=top["noise_percent"],
+        threshold_noise_percent=top["threshold_noise_percent"],
+        budget_noise_percent=top["budget_noise_percent"],
+        default_budget_usd=top["default_budget_usd"],
+        bands=bands,
+        profiles=profiles,
+    )
+
+
+# ---------------------------------------------------------------- curves
+
+
+def band_curve(
+    params: BandValueParams,
+    *,
+    lots: int,
+    lot_tenths: int,
+    holding_tenths: int,
+    scale: float,
+    coverage_scale: float,
+    threshold_mhz: float,
+) -> tuple[int, ...]:
+    """Value in USD of holding n = 0..lots lots of one band (non-decreasing, index 0 is 0)."""
+    lot_mhz = lot_tenths / 10
+    n = np.arange(lots + 1, dtype=np.float64)
+    ratio = 1.0 - params.decay_percent / 100
+    first_lot = params.usd_per_mhz * lot_mhz * scale
+    # Geometric sum of the marginal values of lots 1..n.
+    plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
+    if params.shape == "threshold":
+        held = holding_tenths / 10 + n * lot_mhz
+        s = 1.0 / (1.0 + np.exp(-(held - threshold_mhz) / params.width_mhz))
+        floor = params.below_threshold_percent / 100
+        curve = plain * (floor + (1 - floor) * s)
+    elif params.shape == "coverage":
+        curve = plain + np.where(n >= 1, params.coverage_usd * coverage_scale, 0.0)
+    else:
+        curve = plain
+    values = np.floor(curve).astype(np.int64)
+    values[0] = 0
+    # Free disposal: holding more never lowers the value (guards float rounding).
+    values = np.maximum.accumulate(values)
+    return tuple(int(v) for v in values)
+
+
+def _bidder_rng(base: int, bidder: str) -> np.random.Generator:
+    # Keyed by the bidder's id, so its values do not depend on who else takes part.
+    return np.random.default_rng(np.random.SeedSequence([base, zlib.crc32(bidder.encode("utf-8"))]))
+
+
+def draw_valuation(scenario: Scenario, model: ValueModel, bidder: str, rng: np.random.Generator) -> Valuation:
+    """One bidder's valuation drawn from its own generator."""
+    profile = model.profiles[bidder]
+    holder = scenario.bidder(bidder)
+    scale = profile.market_share_percent / model.reference_share_percent
+    coverage_scale = profile.subscribers_m / model.reference_subscribers_m
+    sigma = model.noise_percent / 100
+    sigma_t = model.threshold_noise_percent / 100
+    sigma_b = model.budget_noise_percent / 100
+    # Draw a fixed number of normals in a fixed order, whatever the parameters.
+    z = rng.standard_normal((len(scenario.bands), 2))
+    z_budget = float(rng.standard_normal())
+    curves: dict[str, tuple[int, ...]] = {}
+    for k, band in enumerate(scenario.bands):
+        params = model.bands[band.id]
+        noise = math.exp(sigma * float(z[k, 0]) - sigma * sigma / 2)
+        curves[band.id] = band_curve(
+            params,
+            lots=band.lots,
+            lot_tenths=band.lot_tenths,
+            holding_tenths=holder.holding(band.id),
+            scale=scale * profile.appetite.get(band.id, 1.0) * noise,
+            coverage_scale=coverage_scale * noise,
+            threshold_mhz=params.threshold_mhz * math.exp(sigma_t * float(z[k, 1]) - sigma_t * sigma_t / 2),
+        )
+    budget = int(profile.budget_usd * math.exp(sigma_b * z_budget - sigma_b * sigma_b / 2))
+    return Valuation(bidder=bidder, band_values=curves, budget_usd=budget)
+
+
+def draw_valuations(
+    scenario: Scenario, bidders: Sequence[str], seed: int | np.random.Generator
+) -> dict[str, Valuation]:
+    """Seeded private values for ``bidders``.
+
+    The same seed gives the same values; a bidder's values do not depend on
+    which other bidders take part. A Generator is advanced by exactly one draw.
+    """
+    unknown = [b for b in bidders if b not in scenario.bidder_ids]
+    if unknown:
+        raise ValueError(f"unknown bidder(s) {', '.join(unknown)}; scenario {scenario.id} has: {', '.join(scenario.bidder_ids)}")
+    if isinstance(seed, np.random.Generator):
+        base = int(seed.integers(0, 2**63 - 1))
+    else:
+        base = int(seed) & (2**64 - 1)  # SeedSequence wants a non-negative entropy
+    model = value_model(scenario)
+    return {b: draw_valuation(scenario, model, b, _bidder_rng(base, b)) for b in bidders}

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from game.rules import Bid
+from game.scenario import Scenario
 from game.values import Valuation
 from game.view import BidderView
 
@@ -30,14 +31,21 @@ class RoundBids:
 
 
 class Agent(ABC):
-    """A scripted bidder. Subclasses set ``strategy`` and implement :meth:`bid`."""
+    """A scripted bidder. Subclasses set ``strategy`` and implement :meth:`bid`.
+
+    ``scenario`` holds the auction's public static facts (bands, caps,
+    rules); :func:`game.agents.registry.make_agent` sets it.
+    """
 
     strategy: ClassVar[str] = "agent"
 
-    def __init__(self, bidder: str, values: Valuation | None, rng: np.random.Generator) -> None:
+    def __init__(
+        self, bidder: str, values: Valuation | None, rng: np.random.Generator, scenario: Scenario | None = None
+    ) -> None:
         self.bidder = bidder
         self.values = values
         self.rng = rng
+        self.scenario = scenario
 
     @abstractmethod
     def bid(self, view: BidderView) -> RoundBids:

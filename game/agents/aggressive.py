@@ -1,0 +1,47 @@
+"""The ``aggressive`` strategy: raise rivals' costs by holding demand in contested bands.
+
+Never imports pygame; reads only its view, its valuation and the scenario's public facts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from game.agents.base import RoundBids
+from game.agents.common import ValueAgent
+from game.view import BidderView
+
+
+class AggressiveAgent(ValueAgent):
+    """Keeps demand above its truthful demand in contested bands, up to a limit.
+
+    In a band that had excess demand last round, where its truthful demand
+    has fallen below what it holds, it keeps holding its processed demand as
+    long as the clock price per lot stays within ``overbid_percent`` above
+    the average value per lot of that holding, and the whole bundle's cost at
+    the clock stays within ``overbid_percent`` above its budget. Beyond that
+    limit it falls back to its truthful demand. Other bands: truthful.
+    """
+
+    strategy = "aggressive"
+    overbid_percent: ClassVar[int] = 25
+
+    def bid(self, view: BidderView) -> RoundBids:
+        if view.excluded or view.status != "open":
+            return RoundBids()
+        bundle, penalty = self.truthful_bundle(view)
+        if view.round == 1 or penalty:
+            return self.answer(view, bundle, penalty)
+        factor = 1 + self.overbid_percent / 100
+        curves = self.solver.curves
+        demand = list(bundle)
+        for k, band in enumerate(view.bands):
+            held = band.processed
+            if not band.excess_demand or held <= bundle[k]:
+                continue
+            if band.clock_price * held <= factor * curves[k][held]:
+                demand[k] = held
+        clock = [b.clock_price for b in view.bands]
+        if self.solver.cost(demand, clock) > factor * self.valuation.budget_usd:
+            demand = list(bundle)
+        return self.answer(view, demand, penalty)

@@ -1,0 +1,76 @@
+"""The ``parker`` strategy: manage eligibility by parking activity in a cheap band early.
+
+Never imports pygame; reads only its view, its valuation and the scenario's public facts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from game.agents.base import RoundBids
+from game.agents.common import ValueAgent
+from game.view import BidderView
+
+
+class ParkerAgent(ValueAgent):
+    """Parks activity in a cheap band early and switches late.
+
+    Until round ``switch_round`` it demands only part (``early_share_percent``)
+    of its truthful demand in its target bands (those where it wants lots;
+    round-1 obligations are always met), which keeps their prices low, and
+    holds the eligibility points it saves with lots in a parking band: the
+    band with no excess demand last round that offers the most points
+    without creating excess demand. Parked lots at a reserve price nobody
+    bids up can be dropped in full later. From ``switch_round`` on (or as
+    soon as its parking band has excess demand) it bids its truthful demand,
+    using the eligibility it kept.
+    """
+
+    strategy = "parker"
+    switch_round: ClassVar[int] = 4
+    early_share_percent: ClassVar[int] = 50
+
+    def bid(self, view: BidderView) -> RoundBids:
+        if view.excluded or view.status != "open":
+            return RoundBids()
+        bundle, penalty = self.truthful_bundle(view)
+        if penalty or view.round >= self.switch_round:
+            return self.answer(view, bundle, penalty)
+        parking = self._parking_band(view, bundle)
+        if parking is None:
+            return self.answer(view, bundle, penalty)
+        limits = self.bundle_limits
+        minimum = self.obligation(view) or (0,) * len(view.bands)
+        demand = list(bundle)
+        saved = 0
+        for k, _band in enumerate(view.bands):
+            if k == parking or bundle[k] == 0:
+                continue
+            early = max(minimum[k], bundle[k] * self.early_share_percent // 100)
+            saved += (bundle[k] - early) * limits.points[k]
+            demand[k] = early
+        band = view.bands[parking]
+        rivals = (band.aggregate_demand or 0) - band.processed if band.aggregate_demand is not None else 0
+        free = max(0, band.supply - rivals - demand[parking])
+        extra = min(free, saved // max(1, limits.points[parking]))
+        demand[parking] += extra
+        # Shrink the parked lots until the caps allow them.
+        while extra > 0 and not self.solver.feasible(demand, [0] * len(demand), eligibility=view.eligibility, budget_usd=None):
+            demand[parking] -= 1
+            extra -= 1
+        return self.answer(view, demand, penalty)
+
+    def _parking_band(self, view: BidderView, bundle: tuple[int, ...]) -> int | None:
+        limits = self.bundle_limits
+        best: tuple[int, int] | None = None
+        for k, band in enumerate(view.bands):
+            if band.excess_demand:
+                continue
+            if view.round > 1 and band.processed == 0:
+                continue  # the parking band is chosen in round 1 and kept
+            rivals = (band.aggregate_demand or 0) - band.processed if band.aggregate_demand is not None else 0
+            room = min(limits.max_lots[k], max(0, band.supply - rivals)) - bundle[k]
+            points = room * limits.points[k]
+            if points > 0 and (best is None or points > best[0]):
+                best = (points, k)
+        return best[1] if best else None
