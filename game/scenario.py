@@ -383,6 +383,7 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
     if not bidders:
         r.problem("bidders", "at least one bidder is needed")
     _check_optional_sections(r, tree)
+    _check_band_plan(r, tree, bands, bidders)
 
     if r.problems:
         raise ScenarioError(source, r.problems)
@@ -690,6 +691,13 @@ def _check_optional_sections(r: _Reader, tree: Mapping[str, Any]) -> None:
     from game.values import check_values
 
     check_values(r, tree)
+
+
+def _check_band_plan(r: _Reader, tree: Mapping[str, Any], bands: list[Band], bidders: list[BidderProfile]) -> None:
+    # Imported here: game.bandplan reads Scenario objects, so it imports this module.
+    from game.bandplan import read_band_plan
+
+    read_band_plan(r, tree, bands, bidders)
 
 
 def reader_for(source: str) -> _Reader:
