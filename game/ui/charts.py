@@ -498,3 +498,76 @@ def _block_label(block: PlanBlock, legend: Legend, style: ChartStyle, width: int
         if style.small_font.size(text)[0] + 6 <= width:
             return text
     return ""
+
+
+# ------------------------------------------------------------------ tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: header, alignment ('left' or 'right') and share of the width."""
+
+    header: str
+    align: str = "right"
+    weight: float = 1.0
+
+
+def draw_table(
+    surface: Any,
+    rect: Any,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    style: ChartStyle,
+    *,
+    body_font: Any = None,
+    swatches: Sequence[Colour | None] = (),
+    bold_rows: Sequence[int] = (),
+    bold_font: Any = None,
+    row_colours: Sequence[Colour | None] = (),
+) -> int:
+    """Rows of text in aligned columns under a header; returns the y below the last row.
+
+    ``swatches[i]`` paints a small operator-colour square before the first
+    cell of row i; rows that do not fit in ``rect`` are left out.
+    """
+    rect = pygame.Rect(rect)
+    font = body_font or style.small_font
+    bold = bold_font or font
+    total = sum(c.weight for c in columns) or 1.0
+    pad = 8
+    xs: list[tuple[int, int]] = []
+    x = float(rect.x)
+    for c in columns:
+        w = rect.w * c.weight / total
+        xs.append((int(x) + pad, int(x + w) - pad))
+        x += w
+    line_h = font.get_linesize() + 6
+    y = rect.y
+    for (x0, x1), c in zip(xs, columns, strict=True):
+        img = style.small_font.render(c.header, True, style.muted)
+        surface.blit(img, img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y)))
+    y += style.small_font.get_linesize() + 4
+    pygame.draw.line(surface, style.grid, (rect.x, y), (rect.right, y))
+    y += 4
+    for i, row in enumerate(rows):
+        if y + line_h > rect.bottom:
+            break
+        if i in bold_rows:
+            pygame.draw.line(surface, style.grid, (rect.x, y - 2), (rect.right, y - 2))
+        f = bold if i in bold_rows else font
+        colour = row_colours[i] if i < len(row_colours) and row_colours[i] is not None else style.text
+        for j, ((x0, x1), c, cell) in enumerate(zip(xs, columns, row, strict=False)):
+            if j == 0 and i < len(swatches) and swatches[i] is not None:
+                sw = swatches[i]
+                assert sw is not None
+                size = font.get_height() * 2 // 3
+                pygame.draw.rect(surface, sw, pygame.Rect(x0, y + (line_h - 6 - size) // 2 + 1, size, size))
+                x0 += size + 6
+            img = f.render(cell, True, colour)
+            if img.get_width() > x1 - x0 and c.align == "left":
+                surface.blit(img, (x0, y), pygame.Rect(0, 0, x1 - x0, img.get_height()))
+                continue
+            r = img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y))
+            surface.blit(img, r)
+        y += line_h
+    return int(y)
