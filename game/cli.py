@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from game.plan import PlanAgent, PlanError, load_plan
 from game.report import summarise, summary_json, summary_text
 from game.roundlog import ReplayError, RoundLogWriter, replay
 from game.rules import BidRefused
-from game.scenario import ScenarioError, load_scenario, shipped_scenarios
+from game.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
 from game.session import run_allocation
 
 EXIT_USER_ERROR = 2
@@ -56,12 +57,18 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
 def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "auction",
-        help="run a headless auction from a bid plan",
+        help="run a headless auction with scripted bidders and/or a bid plan",
         description="Run the allocation stage headless and print the report.",
     )
     p.add_argument("--scenario", default="pakistan-2026", help="shipped scenario name or path to a .toml (default: %(default)s)")
     p.add_argument("--plan", help="bid plan JSON: {\"bidders\": {\"jazz\": [ROUND1, ...]}}")
-    p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks (default: %(default)s)")
+    p.add_argument(
+        "--bidders",
+        metavar="BIDDER=STRATEGY,...",
+        help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=truthful "
+        "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
     p.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
@@ -82,18 +89,67 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
+    """``jazz=truthful,zong=reducer`` -> {bidder: strategy}; unknown names raise :class:`UserError`."""
+    from game.agents.registry import PLAN_PREFIX, known_strategies
+
+    result: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        bidder, sep, strategy = part.partition("=")
+        bidder, strategy = bidder.strip(), strategy.strip()
+        if not sep or not bidder or not strategy:
+            raise UserError(f"--bidders: {part!r} must be BIDDER=STRATEGY, e.g. jazz=truthful")
+        if bidder not in scenario.bidder_ids:
+            raise UserError(
+                f"--bidders: unknown bidder {bidder!r}; scenario {scenario.id} has: {', '.join(scenario.bidder_ids)}"
+            )
+        if bidder in result:
+            raise UserError(f"--bidders: {bidder} is named twice")
+        if not strategy.startswith(PLAN_PREFIX) and strategy not in known_strategies():
+            raise UserError(
+                f"--bidders: unknown strategy {strategy!r} for {bidder}; known strategies: "
+                f"{', '.join(known_strategies())}, or plan:PATH"
+            )
+        result[bidder] = strategy
+    if not result:
+        raise UserError("--bidders: name at least one bidder, e.g. jazz=truthful")
+    return result
+
+
+def agent_rng(seed: int, bidder: str) -> np.random.Generator:
+    """Each agent's own generator, from the run's seed and the bidder's id."""
+    return np.random.default_rng(np.random.SeedSequence([seed & (2**64 - 1), zlib.crc32(bidder.encode("utf-8"))]))
+
+
 def cmd_auction(args: argparse.Namespace) -> int:
+    from game.agents.registry import make_agent
+    from game.values import draw_valuations
+    from game.welfare import efficiency_json, efficiency_text, evaluate
+
     scenario = load_scenario(args.scenario)
+    strategies: dict[str, str] = {}
+    plan = load_plan(args.plan, scenario) if args.plan else {}
+    for bidder in plan:
+        strategies[bidder] = "plan"
+    scripted = parse_bidders(args.bidders, scenario) if args.bidders else {}
+    both = [b for b in scripted if b in plan]
+    if both:
+        raise UserError(f"{', '.join(both)} named both in --plan and --bidders; give each bidder one agent")
+    strategies.update(scripted)
+    if not strategies:
+        raise UserError("name the bidders: give --plan PLAN.json and/or --bidders jazz=truthful,zong=reducer,...")
+    bidders = [b for b in scenario.bidder_ids if b in strategies]
+    valuations = draw_valuations(scenario, bidders, args.seed)
     agents: dict[str, Agent] = {}
     strict: set[str] = set()
-    if args.plan:
-        plan = load_plan(args.plan, scenario)
-        for bidder, rounds in plan.items():
-            agents[bidder] = PlanAgent(bidder, None, np.random.default_rng(args.seed), rounds)
+    for bidder in bidders:
+        if bidder in plan:
+            agents[bidder] = PlanAgent(bidder, valuations[bidder], agent_rng(args.seed, bidder), plan[bidder])
             strict.add(bidder)
-    if not agents:
-        raise UserError("name the bidders: give --plan PLAN.json")
-    bidders = [b for b in scenario.bidder_ids if b in agents]
+        else:
+            agents[bidder] = make_agent(strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder))
     auction = ClockAuction(scenario, bidders, seed=args.seed)
     log_file = open(args.log, "w", encoding="utf-8") if args.log else None  # noqa: SIM115
     try:
@@ -107,10 +163,21 @@ def cmd_auction(args: argparse.Namespace) -> int:
         if log_file:
             log_file.close()
     summary = summarise(scenario, run.outcome)
+    efficiency = evaluate(scenario, valuations, run.outcome)
     if not args.quiet:
         print(summary_text(summary, failures=run.failures))
+        print()
+        print(efficiency_text(efficiency))
     if args.json_out:
-        write_json_atomic(args.json_out, summary_json(summary, seed=args.seed, failures=run.failures))
+        document = summary_json(summary, seed=args.seed, failures=run.failures)
+        figures = efficiency_json(efficiency)
+        per_bidder = figures.pop("bidders")
+        assert isinstance(per_bidder, dict)
+        document.update(figures)
+        for bidder, entry in document["bidders"].items():
+            entry.update(per_bidder[bidder])
+            entry["strategy"] = strategies[bidder]
+        write_json_atomic(args.json_out, document)
     return 0
 
 

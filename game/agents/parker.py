@@ -52,7 +52,8 @@ class ParkerAgent(ValueAgent):
         band = view.bands[parking]
         rivals = (band.aggregate_demand or 0) - band.processed if band.aggregate_demand is not None else 0
         free = max(0, band.supply - rivals - demand[parking])
-        extra = min(free, saved // max(1, limits.points[parking]))
+        # Round up: the parked points must cover what was saved, or the switch later cannot happen.
+        extra = min(free, -(-saved // max(1, limits.points[parking])))
         demand[parking] += extra
         # Shrink the parked lots until the caps allow them.
         while extra > 0 and not self.solver.feasible(demand, [0] * len(demand), eligibility=view.eligibility, budget_usd=None):
