@@ -22,10 +22,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from game.allocation import AllocationOutcome
+from game.assignment import AssignmentOutcome, add_to_summary_json, assignment_text, position_label, run_assignment
 from game.scenario import Band, BidderProfile, Scenario, ScenarioError, reader_for, section
 
 if TYPE_CHECKING:
-    from game.assignment import AssignmentOutcome
     from game.scenario import _Reader
 
 KHz = int
@@ -478,8 +478,6 @@ def band_plan_json(plan: BandPlan) -> dict[str, list[dict[str, Any]]]:
 
 def assignment_json(outcome: AssignmentOutcome, plan: BandPlan | None = None) -> dict[str, Any]:
     """``{band_id: {"rounds", "status", "winners": {bidder: {"position", "price_usd", "from_mhz", "to_mhz", ...}}}}``."""
-    from game.assignment import position_label
-
     out: dict[str, Any] = {}
     for band_id, result in outcome.bands.items():
         blocks = {b.bidder: b for b in plan.bands[band_id].blocks} if plan else {}
@@ -541,3 +539,34 @@ def band_plan_text(plan: BandPlan) -> str:
 
 def _held_text(h: HeldRange) -> str:
     return f"{fmt_freq(h.range.from_khz)}-{fmt_freq(h.range.to_khz)} {h.bidder or 'unsold'}"
+
+
+# ---------------------------------------------------------------- after the allocation stage
+
+
+@dataclass(frozen=True)
+class Positioning:
+    """The assignment stage run headless after an allocation stage, and the band plan it gives."""
+
+    scenario: Scenario
+    allocation: AllocationOutcome
+    assignment: AssignmentOutcome
+    plan: BandPlan
+
+    def text(self) -> str:
+        return assignment_text(self.scenario, self.allocation.revenue_usd, self.assignment) + "\n\n" + band_plan_text(
+            self.plan
+        )
+
+    def add_to_json(self, doc: dict[str, Any]) -> None:
+        """Add ``assignment``, ``band_plan`` and ``rationalisation``; assignment prices join the revenue."""
+        add_to_summary_json(doc, self.scenario, self.assignment)
+        doc["assignment"] = assignment_json(self.assignment, self.plan)
+        doc["band_plan"] = band_plan_json(self.plan)
+        doc["rationalisation"] = rationalisation_json(self.plan)
+
+
+def run_positioning(scenario: Scenario, allocation: AllocationOutcome, seed: int) -> Positioning:
+    """Scripted position bidders for every winner (plan bidders too), then the band plan."""
+    assignment = run_assignment(scenario, allocation, seed=seed)
+    return Positioning(scenario, allocation, assignment, band_plan(scenario, allocation, assignment))

@@ -22,6 +22,7 @@ import numpy as np
 
 from game.agents.base import Agent
 from game.allocation import ClockAuction
+from game.bandplan import run_positioning
 from game.plan import PlanAgent, PlanError, load_plan
 from game.report import summarise, summary_json, summary_text
 from game.roundlog import ReplayError, RoundLogWriter, replay
@@ -164,10 +165,13 @@ def cmd_auction(args: argparse.Namespace) -> int:
             log_file.close()
     summary = summarise(scenario, run.outcome)
     efficiency = evaluate(scenario, valuations, run.outcome)
+    positioning = run_positioning(scenario, run.outcome, args.seed)  # assignment stage + band plan (game.bandplan)
     if not args.quiet:
         print(summary_text(summary, failures=run.failures))
         print()
         print(efficiency_text(efficiency))
+        print()
+        print(positioning.text())
     if args.json_out:
         document = summary_json(summary, seed=args.seed, failures=run.failures)
         figures = efficiency_json(efficiency)
@@ -177,6 +181,7 @@ def cmd_auction(args: argparse.Namespace) -> int:
         for bidder, entry in document["bidders"].items():
             entry.update(per_bidder[bidder])
             entry["strategy"] = strategies[bidder]
+        positioning.add_to_json(document)  # assignment, band_plan, rationalisation; positioning prices in revenue
         write_json_atomic(args.json_out, document)
     return 0
 
