@@ -1,0 +1,14 @@
+"""Headless tournaments: many auctions, strategies ranked, results a researcher can use.
+
+``schedule`` (seat rotation and per-auction seeds), ``play`` (one auction in
+a worker), ``pool`` (local worker processes, safe against hung agents),
+``ray_backend`` (the same on a Ray cluster; Ray is imported only there),
+``storage`` (SQLite as it runs, CSV from it), ``leaderboard``, ``plots``,
+``progress`` and ``runner`` (puts them together). The command line is
+``game.cli_tournament``. Never imports pygame.
+"""
+
+from game.tournament.pool import TournamentError
+from game.tournament.runner import TournamentConfig, TournamentResult, play_one, run_tournament
+
+__all__ = ["TournamentConfig", "TournamentError", "TournamentResult", "play_one", "run_tournament"]

@@ -1,0 +1,322 @@
+"""One auction of a tournament, as a worker process plays it: seating and seed in, a record out.
+
+Everything an auction needs is derived from its seed: the bidders' private
+values (``draw_valuations``), each seat's agent generator and the engine's
+tie-breaks, so :func:`play_auction` gives the same record wherever it runs.
+An agent that raises, answers garbage or breaks a rule is recorded by
+:func:`game.session.run_allocation`; an agent that overruns the per-round
+time limit is interrupted here (SIGALRM, where the platform has it) and
+maintains its demand for the rest of the auction. A seat listed in
+``bench`` (the parent killed a worker that hung in C code) is not asked from
+that round on. Nothing here may stop on an agent's misbehaviour.
+Never imports pygame.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from game.agents.base import Agent, RoundBids
+from game.allocation import ClockAuction, RoundResult
+from game.scenario import Scenario, load_scenario
+from game.session import AgentFailure, run_allocation
+from game.tournament.schedule import Seating, seat_seed
+from game.view import BidderView
+
+Beat = Callable[[int, int, int], None]
+"""Called before each agent call with (seat, round, 1) and after it with (seat, round, 0)."""
+
+
+class AgentModuleError(ValueError):
+    """An --agent-module that cannot be imported or defines no strategy."""
+
+
+@dataclass(frozen=True)
+class AuctionTask:
+    """What a worker needs to play auction ``index``."""
+
+    index: int
+    seed: int
+    seating: Seating
+    bench: Mapping[int, int] = field(default_factory=dict)
+    """Seat -> round from which that seat's agent is no longer asked (it hung)."""
+
+
+@dataclass(frozen=True)
+class SeatResult:
+    bidder: str
+    strategy: str
+    lots: Mapping[str, int]
+    won_tenths: int
+    payment_usd: int
+    forfeited_usd: int
+    value_usd: int
+    utility_usd: int
+    failures: tuple[AgentFailure, ...]
+
+
+@dataclass(frozen=True)
+class AuctionRecord:
+    """The result of one auction: what the CSV row and the database hold."""
+
+    index: int
+    seed: int
+    status: str
+    rounds: int
+    revenue_usd: int
+    welfare_usd: int
+    optimal_welfare_usd: int
+    efficiency: float
+    seats: tuple[SeatResult, ...]
+    price_paths: Mapping[str, tuple[int, ...]]
+    """Posted price per band after each round."""
+
+
+@dataclass(frozen=True)
+class TournamentSetup:
+    """The fixed part of every auction of a tournament (sent once to each worker)."""
+
+    scenario: str
+    """Shipped scenario name or path, loaded again in each worker."""
+    bidders: tuple[str, ...]
+    agent_timeout_s: float | None
+    agent_modules: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- agent modules
+
+_loaded: dict[str, list[str]] = {}
+
+
+def load_agent_module(spec: str) -> list[str]:
+    """Import a Python file or module and register the agent strategies it defines; return their names.
+
+    Every :class:`Agent` subclass defined in the module with its own
+    ``strategy`` name is registered (a module may also register its agents
+    itself). Loading the same spec twice is a no-op.
+    """
+    from game.agents.registry import register_strategy
+
+    if spec in _loaded:
+        return _loaded[spec]
+    module = _import(spec)
+    names: list[str] = []
+    for _, obj in inspect.getmembers(module, inspect.isclass):
+        if not issubclass(obj, Agent) or obj is Agent or obj.__module__ != module.__name__:
+            continue
+        if inspect.isabstract(obj) or "strategy" not in vars(obj):
+            continue
+        try:
+            register_strategy(obj)
+        except ValueError as exc:
+            raise AgentModuleError(f"agent module {spec}: {exc}") from None
+        names.append(obj.strategy)
+    if not names:
+        raise AgentModuleError(
+            f"agent module {spec}: defines no Agent subclass with a `strategy` name "
+            "(see docs/AGENTS.md for the interface)"
+        )
+    _loaded[spec] = sorted(names)
+    return _loaded[spec]
+
+
+def _import(spec: str) -> ModuleType:
+    path = Path(spec)
+    try:
+        if spec.endswith(".py") or path.exists():
+            if not path.is_file():
+                raise AgentModuleError(f"agent module {spec}: no such file")
+            name = "tournament_agents_" + "".join(c if c.isalnum() else "_" for c in str(path.resolve()))
+            if name in sys.modules:
+                return sys.modules[name]
+            mod_spec = importlib.util.spec_from_file_location(name, path)
+            if mod_spec is None or mod_spec.loader is None:
+                raise AgentModuleError(f"agent module {spec}: not a Python file")
+            module = importlib.util.module_from_spec(mod_spec)
+            sys.modules[name] = module
+            try:
+                mod_spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+            return module
+        return importlib.import_module(spec)
+    except AgentModuleError:
+        raise
+    except Exception as exc:  # the user's file: any error is theirs to fix, say where
+        raise AgentModuleError(f"agent module {spec}: cannot import: {type(exc).__name__}: {exc}") from None
+
+
+# ---------------------------------------------------------------- time limit
+
+class _AgentTimeout(BaseException):
+    """Raised inside an agent's code by the alarm; a BaseException so `except Exception` cannot swallow it."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _AgentTimeout
+
+
+def _can_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+class _GuardedAgent(Agent):
+    """Runs the real agent under the per-round time limit; after a timeout the seat only maintains."""
+
+    strategy = "guarded"
+
+    def __init__(
+        self, inner: Agent | None, seat: int, limit_s: float | None, bench_from: int | None, beat: Beat | None
+    ) -> None:
+        super().__init__(inner.bidder if inner else "", None, np.random.default_rng(0))
+        self.inner = inner
+        self.seat = seat
+        self.limit_s = limit_s
+        self.bench_from = bench_from
+        self.beat = beat
+        self.failures: list[AgentFailure] = []
+
+    def bid(self, view: BidderView) -> RoundBids:
+        if self.inner is None or (self.bench_from is not None and view.round >= self.bench_from):
+            return RoundBids()
+        use_alarm = self.limit_s is not None and _can_alarm()
+        if self.beat:
+            self.beat(self.seat, view.round, 1)
+        started = time.perf_counter()
+        try:
+            if use_alarm:
+                assert self.limit_s is not None
+                signal.setitimer(signal.ITIMER_REAL, self.limit_s)
+            return self.inner.bid(view)
+        except SystemExit as exc:  # sys.exit() in an agent must not end the worker
+            self.failures.append(AgentFailure(view.round, self.bidder, "error", f"SystemExit: {exc}"))
+            return RoundBids()
+        except _AgentTimeout:
+            self.bench_from = view.round + 1
+            self.failures.append(
+                AgentFailure(
+                    view.round, self.bidder, "timeout",
+                    f"no answer within the limit of {self.limit_s:g} s per round (stopped after "
+                    f"{time.perf_counter() - started:.1f} s); it maintains its demand for the rest of the auction",
+                )
+            )
+            return RoundBids()
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if self.beat:
+                self.beat(self.seat, view.round, 0)
+
+
+# ---------------------------------------------------------------- one auction
+
+class AuctionPlayer:
+    """Plays auctions of one tournament; built once per worker (loads the scenario and agent modules)."""
+
+    def __init__(self, setup: TournamentSetup, scenario: Scenario | None = None) -> None:
+        self.setup = setup
+        self.scenario = scenario if scenario is not None else load_scenario(setup.scenario)
+        for spec in setup.agent_modules:
+            load_agent_module(spec)
+
+    def play(
+        self, task: AuctionTask, beat: Beat | None = None, on_round: Callable[[RoundResult], None] | None = None
+    ) -> AuctionRecord:
+        from game.agents.registry import make_agent
+        from game.values import draw_valuations
+        from game.welfare import evaluate
+
+        scenario = self.scenario
+        bidders = self.setup.bidders
+        if len(task.seating) != len(bidders):
+            raise ValueError(f"auction {task.index}: {len(task.seating)} strategies for {len(bidders)} seats")
+        valuations = draw_valuations(scenario, list(bidders), task.seed)
+        limit = self.setup.agent_timeout_s
+        guards: dict[str, _GuardedAgent] = {}
+        setup_failures: list[AgentFailure] = []
+        for seat, (bidder, strategy) in enumerate(zip(bidders, task.seating, strict=True)):
+            rng = np.random.default_rng(seat_seed(task.seed, seat))
+            inner: Agent | None
+            try:
+                inner = make_agent(strategy, bidder, scenario, valuations[bidder], rng)
+            except Exception as exc:  # an agent whose constructor fails sits out and maintains (holds nothing)
+                inner = None
+                setup_failures.append(
+                    AgentFailure(0, bidder, "error", f"could not be created: {type(exc).__name__}: {exc}")
+                )
+            guard = _GuardedAgent(inner, seat, limit, task.bench.get(seat), beat)
+            guard.bidder = bidder
+            guards[bidder] = guard
+        alarm = limit is not None and _can_alarm()
+        previous = signal.signal(signal.SIGALRM, _on_alarm) if alarm else None
+        try:
+            auction = ClockAuction(scenario, list(bidders), seed=task.seed)
+            # With the alarm the guard enforces the limit; without it run_allocation measures each answer.
+            run = run_allocation(auction, guards, time_limit_s=None if alarm else limit, on_round=on_round)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGALRM, previous)
+        report = evaluate(scenario, valuations, run.outcome)
+        seats: list[SeatResult] = []
+        for seat, (bidder, strategy) in enumerate(zip(bidders, task.seating, strict=True)):
+            failures = [f for f in setup_failures if f.bidder == bidder]
+            failures += [f for f in run.failures if f.bidder == bidder]
+            failures += guards[bidder].failures
+            bench_round = task.bench.get(seat)
+            if bench_round is not None:
+                failures.append(
+                    AgentFailure(
+                        bench_round, bidder, "timeout",
+                        "did not answer and could not be interrupted; its worker was stopped and the auction "
+                        "re-run with this seat maintaining its demand from this round",
+                    )
+                )
+            failures.sort(key=lambda f: f.round)
+            w = report.bidders[bidder]
+            seats.append(
+                SeatResult(
+                    bidder=bidder,
+                    strategy=strategy,
+                    lots=dict(w.lots),
+                    won_tenths=sum(n * scenario.band(band).lot_tenths for band, n in w.lots.items()),
+                    payment_usd=w.payment_usd,
+                    forfeited_usd=w.forfeited_usd,
+                    value_usd=w.value_usd,
+                    utility_usd=w.utility_usd,
+                    failures=tuple(failures),
+                )
+            )
+        return AuctionRecord(
+            index=task.index,
+            seed=task.seed,
+            status=run.outcome.status,
+            rounds=run.outcome.rounds,
+            revenue_usd=run.outcome.revenue_usd,
+            welfare_usd=report.welfare_usd,
+            optimal_welfare_usd=report.optimal_welfare_usd,
+            efficiency=float(report.efficiency),
+            seats=tuple(seats),
+            price_paths={b.id: tuple(r.posted_prices[b.id] for r in auction.history) for b in scenario.bands},
+        )
+
+
+def strategy_names(seatings: Sequence[Seating]) -> list[str]:
+    """Strategies in order of first appearance."""
+    seen: dict[str, None] = {}
+    for seating in seatings:
+        for s in seating:
+            seen.setdefault(s, None)
+    return list(seen)
