@@ -93,10 +93,10 @@ BUILTIN_BANDS: Mapping[str, BandValueParams] = {
     "1800": BandValueParams("concave", 5_000_000, 10.0),
     "2100": BandValueParams("concave", 5_500_000, 10.0),
     "2300": BandValueParams("threshold", 1_400_000, 5.0, threshold_mhz=40, width_mhz=8, below_threshold_percent=30),
-    "2600": BandValueParams("threshold", 2_000_000, 3.0, threshold_mhz=60, width_mhz=10, below_threshold_percent=30),
-    "3500": BandValueParams("threshold", 1_200_000, 2.0, threshold_mhz=80, width_mhz=15, below_threshold_percent=30),
+    "2600": BandValueParams("threshold", 2_400_000, 3.0, threshold_mhz=60, width_mhz=10, below_threshold_percent=30),
+    "3500": BandValueParams("threshold", 1_400_000, 2.0, threshold_mhz=80, width_mhz=15, below_threshold_percent=30),
 }
-BUILTIN_DEFAULT_BUDGET_USD = 300_000_000
+BUILTIN_DEFAULT_BUDGET_USD = 250_000_000
 BUILTIN_NOISE_PERCENT = 20.0
 BUILTIN_THRESHOLD_NOISE_PERCENT = 15.0
 BUILTIN_BUDGET_NOISE_PERCENT = 15.0
