@@ -14,24 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from game.agents.base import Agent, RoundBids
+from game.agents.base import Agent
+from game.agents.registry import known_strategies, make_agent
 from game.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.report import Summary, summarise
 from game.rules import Bid, Refusal
 from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, load_scenario
 from game.session import AgentFailure, ask_agent
-from game.values import Valuation
+from game.values import Valuation, draw_valuations
 from game.view import BidderView, build_view
 
 HUMAN = "human"
@@ -122,56 +122,12 @@ class MatchSetup:
 
 
 # ------------------------------------------------------------------ rivals and values
-# The strategy registry and the value model come from the agents work; they are looked up by
-# name at run time so that this module keeps working (with a plain fallback) while they land.
-
-
-def draw_values(scenario: Scenario, bidders: Sequence[str], seed: int) -> dict[str, Valuation]:
-    """Private values of every seat, from ``game.values.draw_valuations`` (empty if it is not there)."""
-    values_module = importlib.import_module("game.values")
-    draw = getattr(values_module, "draw_valuations", None)
-    if draw is None:
-        return {}
-    drawn = draw(scenario, tuple(bidders), seed)
-    return {b: v for b, v in dict(drawn).items() if isinstance(v, Valuation)}
 
 
 def strategy_names() -> list[str]:
-    """Scripted strategies a seat may use (from the agent registry)."""
-    try:
-        registry = importlib.import_module("game.agents.registry")
-    except ImportError:
-        return [DEFAULT_STRATEGY]
-    for attr in ("strategy_names", "available", "names"):
-        fn = getattr(registry, attr, None)
-        if callable(fn):
-            names = [str(n) for n in fn()]
-            if names:
-                return names
-    table = getattr(registry, "REGISTRY", None) or getattr(registry, "STRATEGIES", None)
-    if isinstance(table, Mapping) and table:
-        return [str(k) for k in table]
-    return [DEFAULT_STRATEGY]
-
-
-class _ObligationAgent(Agent):
-    """Fallback rival while the strategy registry is missing: meet the obligation, then maintain."""
-
-    strategy = "fallback"
-
-    def bid(self, view: BidderView) -> RoundBids:
-        return RoundBids({band: Bid(band, lots) for band, lots in view.obligation.items()})
-
-
-def make_rival(spec: str, bidder: str, scenario: Scenario, values: Valuation | None, rng: np.random.Generator) -> Agent:
-    try:
-        registry = importlib.import_module("game.agents.registry")
-    except ImportError:
-        return _ObligationAgent(bidder, values, rng)
-    agent = registry.make_agent(spec, bidder, scenario, values, rng)
-    if not isinstance(agent, Agent):
-        raise TypeError(f"strategy {spec!r} made {type(agent).__name__}, not an Agent")
-    return agent
+    """Scripted strategies a seat may use, default first."""
+    names = known_strategies()
+    return sorted(names, key=lambda n: (n != DEFAULT_STRATEGY, n))
 
 
 # ------------------------------------------------------------------ the match
@@ -187,14 +143,14 @@ class Match:
         self.setup = setup
         self.scenario = base
         self.auction = ClockAuction(base, setup.bidders, seed=setup.seed)
-        self.values: dict[str, Valuation] = draw_values(base, setup.bidders, setup.seed)
+        self.values: dict[str, Valuation] = draw_valuations(base, setup.bidders, setup.seed)
         # One independent stream per seat, so adding a human seat never changes a rival's draws.
         streams = np.random.SeedSequence(setup.seed).spawn(len(setup.seats))
         self.agents: dict[str, Agent] = {}
         for seat, stream in zip(setup.seats, streams, strict=True):
             if not seat.human:
                 rng = np.random.default_rng(stream)
-                self.agents[seat.bidder] = make_rival(seat.controller, seat.bidder, base, self.values.get(seat.bidder), rng)
+                self.agents[seat.bidder] = make_agent(seat.controller, seat.bidder, base, self.values.get(seat.bidder), rng)
         self.failures: list[AgentFailure] = []
         self.autosave_path: Path | None = None
 

@@ -14,6 +14,11 @@ Public API (stable; screens are written against it):
   list (tests and benchmarks); ``app.run()``: the real loop until ``app.quit()``.
 - ``app.render_png(path)``: save the current frame (screenshots).
 - ``operator_colour(app, bidder_id)``: the scenario's colour for an operator.
+- Game flow: ``app.start_match(match)``, ``app.continue_game(notice="")``
+  (shows whatever comes next: hand-over, last round's result, a seat's
+  bidding screen, the wait for rivals, the results), ``app.open_menu()``,
+  ``app.save_game(path=None) -> Path``, ``app.notice`` (a one-line message
+  for the next screen), ``app.rivals`` (:class:`RivalWorker` or None).
 
 Never decides an auction rule: screens read the engine's public API.
 """
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +129,40 @@ def operator_colour(app: App, bidder_id: str) -> pygame.Color:
     return pygame.Color("#9aa4ae")
 
 
+class RivalWorker:
+    """Scripted seats bid in a worker thread so the window never freezes.
+
+    It only calls ``Match.ask_rival`` (a submit for one seat); the main
+    thread does not close the round until :attr:`done`. Submissions of
+    different seats never touch the same state, and processing order does
+    not depend on who submitted first, so the game stays deterministic.
+    """
+
+    def __init__(self, match: Match) -> None:
+        self.match = match
+        self.seats = match.rivals_to_bid()
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self._thread = threading.Thread(target=self._run, name="rivals", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            for bidder in self.seats:
+                self.match.ask_rival(bidder)
+        except BaseException as exc:  # reported on the main thread
+            self.error = exc
+        self.seconds = time.perf_counter() - started
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+
 class App:
     """The window and the scene stack; see the module docstring."""
 
@@ -140,6 +181,11 @@ class App:
         self.fonts = load_fonts(size)
         self.manager = self._make_manager(size)
         self.last_frame_ms = 0.0
+        self.notice = ""
+        self.rivals: RivalWorker | None = None
+        self.results_seen: set[tuple[str, int]] = set()
+        """(seat, round) pairs whose round result that seat has seen."""
+        self.save_path: Path | None = None
 
     # ---------------------------------------------------------- window
 
@@ -205,6 +251,112 @@ class App:
     def quit(self) -> None:
         self.running = False
 
+    # ---------------------------------------------------------- game flow
+
+    def start_match(self, match: Match, save_path: Path | None = None) -> None:
+        """Play ``match`` from where it stands (a new game, or one resumed from a save)."""
+        self.match = match
+        self.rivals = None
+        self.results_seen = set()
+        if save_path is not None:
+            self.save_path = save_path
+            match.autosave_path = save_path
+        self.continue_game()
+
+    def continue_game(self, notice: str = "") -> None:
+        """Replace the screen with what the game needs next."""
+        # Imported here: the screens import this module.
+        from game.ui.handover import HandoverScene, WaitScene
+        from game.ui.round_result import RoundResultScene
+
+        if notice:
+            self.notice = notice
+        match = self.match
+        if match is None:
+            return
+        if match.finished:
+            self.show_results()
+            return
+        if self.rivals is None and match.rivals_to_bid():
+            self.rivals = RivalWorker(match)
+        humans = match.humans_to_bid()
+        if humans:
+            bidder = humans[0]
+            last = match.history[-1].round if match.history else 0
+            hotseat = len([b for b in match.human_seats if not match.auction.is_excluded(b)]) > 1
+            if hotseat and not isinstance(self.top, HandoverScene):
+                self.replace(HandoverScene(self, bidder))
+            elif last and (bidder, last) not in self.results_seen:
+                self.results_seen.add((bidder, last))
+                self.replace(RoundResultScene(self, bidder))
+            else:
+                from game.ui.bidding import BiddingScene
+
+                self.replace(BiddingScene(self, bidder))
+            return
+        self.replace(WaitScene(self))
+
+    def close_round_when_ready(self) -> bool:
+        """Called by the wait screen each frame: close the round once every seat has bid."""
+        match = self.match
+        if match is None or match.finished:
+            return False
+        if self.rivals is not None and not self.rivals.done:
+            return False
+        if self.rivals is not None and self.rivals.error is not None:
+            raise self.rivals.error
+        self.rivals = None
+        if match.rivals_to_bid():
+            self.rivals = RivalWorker(match)
+            return False
+        if not match.ready_to_close():
+            return False
+        match.close_round()
+        self.continue_game()
+        return True
+
+    def show_results(self) -> None:
+        """The allocation stage is over: positioning (if a human won a positioned band), then results."""
+        from game.ui.handover import FinishedScene
+
+        match = self.match
+        assert match is not None
+        try:
+            from game.ui.results import ResultsScene
+        except ImportError:
+            self.replace(FinishedScene(self))
+            return
+        outcome = match.outcome()
+        try:
+            from game.assignment import AssignmentStage, bands_to_position
+            from game.ui.positioning import PositioningScene
+        except ImportError:
+            self.replace(ResultsScene(self))
+            return
+        positioned = bands_to_position(match.scenario, outcome)
+        humans = [h for h in match.human_seats if any(outcome.lots[h][band] for band in positioned)]
+        if humans:
+            # The positioning screen shows the results screen itself when it is done.
+            stage = AssignmentStage(match.scenario, outcome, match.setup.seed)
+            self.replace(PositioningScene(self, stage, humans))
+        else:
+            self.replace(ResultsScene(self))
+
+    def open_menu(self) -> None:
+        from game.ui.menu import MenuScene
+
+        if not isinstance(self.top, MenuScene):
+            self.push(MenuScene(self))
+
+    def save_game(self, path: Path | None = None) -> Path:
+        """Save the completed rounds (atomic); returns where."""
+        from game.match import default_save_path
+
+        assert self.match is not None
+        target = path or self.save_path or default_save_path()
+        self.match.save(target)
+        return target
+
     # ---------------------------------------------------------- frames
 
     def handle(self, event: pygame.event.Event) -> None:
@@ -220,13 +372,18 @@ class App:
 
     def step(self, dt: float, events: Sequence[pygame.event.Event] | None = None) -> None:
         """One frame: events, update(dt), draw. ``events=None`` reads the real event queue."""
-        for event in pygame.event.get() if events is None else events:
+        started = time.perf_counter()
+        # Injected events first, then whatever the widgets posted (pygame_gui's UI events).
+        batch = list(events) if events is not None else []
+        batch.extend(pygame.event.get())
+        for event in batch:
             self.handle(event)
         # Scene changes during events may leave the stack empty (quit).
         if self.top is not None:
             self.top.update(dt)
         self.manager.update(dt)
         self.draw()
+        self.last_frame_ms = (time.perf_counter() - started) * 1000
 
     def draw(self) -> None:
         self.window.fill(self.colours["bg"])

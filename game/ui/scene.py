@@ -49,7 +49,7 @@ class Scene:
     def make_root(self) -> pygame_gui.core.UIContainer:
         """A panel covering the window that owns every widget of this scene."""
         if self.root is not None:
-            self.root.kill()
+            self.root.kill()  # type: ignore[no-untyped-call]
         w, h = self.app.size
         self.root = pygame_gui.core.UIContainer(pygame.Rect(0, 0, w, h), manager=self.app.manager)
         return self.root
@@ -59,7 +59,7 @@ class Scene:
 
     def exit(self) -> None:
         if self.root is not None:
-            self.root.kill()
+            self.root.kill()  # type: ignore[no-untyped-call]
             self.root = None
 
     def pause(self) -> None:
@@ -85,3 +85,52 @@ class Scene:
 
     def draw(self, surface: pygame.Surface) -> None:
         pass
+
+
+# ---------------------------------------------------------------- drawing helpers shared by screens
+
+_text_cache: dict[tuple[int, str, tuple[int, int, int, int]], pygame.Surface] = {}
+
+
+def render_text(font: pygame.font.Font, text: str, colour: pygame.Color | tuple[int, int, int]) -> pygame.Surface:
+    """Rendered text, cached: tables redraw the same strings every frame."""
+    c = pygame.Color(colour)
+    key = (id(font), text, (c.r, c.g, c.b, c.a))
+    surf = _text_cache.get(key)
+    if surf is None:
+        if len(_text_cache) > 4000:
+            _text_cache.clear()
+        surf = font.render(text, True, c)
+        _text_cache[key] = surf
+    return surf
+
+
+def draw_text(
+    surface: pygame.Surface,
+    font: pygame.font.Font,
+    text: str,
+    colour: pygame.Color | tuple[int, int, int],
+    pos: tuple[int, int],
+    anchor: str = "topleft",
+) -> pygame.Rect:
+    """Blit ``text`` with ``pos`` at the rect's ``anchor`` (e.g. 'midright' for numeric columns)."""
+    surf = render_text(font, text, colour)
+    rect = surf.get_rect(**{anchor: pos})
+    surface.blit(surf, rect)
+    return rect
+
+
+def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    """Greedy word wrap to ``width`` pixels."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}" if line else word
+        if font.size(trial)[0] <= width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines

@@ -1,0 +1,589 @@
+"""The bidding screen: one human seat enters its bids for one round.
+
+A table of the bands (supply, start-of-round and clock prices, last round's
+demand, the seat's processed demand, its new bid with steppers, typed entry
+and an optional intra-round price point) and, beside it, eligibility, cap
+headroom bars, exposure and the seat's private value of the bundle. The
+engine's own checks (``ClockAuction.check``) run on every edit, so a refused
+bid explains itself before it is submitted. Reads only the seat's
+:class:`~game.view.BidderView` and the auction's public API; it never decides
+a rule itself and drawing never changes game state.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import pygame
+import pygame_gui
+
+from game.rules import Bid, BidRefused, Refusal
+from game.ui.app import App, operator_colour
+from game.ui.scene import Scene, draw_text, wrap_text
+from game.units import fmt_mhz, fmt_usd, fmt_usd_exact
+from game.view import BidderView
+
+# Column layout of the band table: (key, header, share of the table width, alignment).
+COLUMNS: tuple[tuple[str, str, float, str], ...] = (
+    ("band", "Band\nMHz", 0.07, "left"),
+    ("supply", "Supply\nlots × size", 0.13, "right"),
+    ("start", "Start\n$/lot", 0.095, "right"),
+    ("clock", "Clock\n$/lot", 0.095, "right"),
+    ("per_mhz", "Clock $/MHz\n(FDD: 2x1)", 0.11, "right"),
+    ("demand", "Demand\nlast round", 0.095, "right"),
+    ("processed", "Your\nlots now", 0.095, "right"),
+    ("bid", "Your bid\n(lots)", 0.16, "center"),
+    ("price", "Price point\n(optional)", 0.15, "center"),
+)
+
+
+def parse_lots(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def parse_price(text: str) -> tuple[int | None, bool]:
+    """A typed price point: '' (the clock price), '$34,125,000', '34125000' or '34.125m'. Returns (price, ok)."""
+    t = text.strip().lower().replace(",", "").replace("$", "").replace(" ", "")
+    if t in ("", "clock"):
+        return None, True
+    scale = 1
+    if t.endswith("m"):
+        t, scale = t[:-1], 1_000_000
+    elif t.endswith("bn"):
+        t, scale = t[:-2], 1_000_000_000
+    try:
+        value = Decimal(t) * scale
+    except InvalidOperation:
+        return None, False
+    if value != value.to_integral_value() or value < 0:
+        return None, False
+    return int(value), True
+
+
+def per_mhz(price: int, lot_tenths: int, duplex: str) -> int:
+    """Price per MHz (per 2x1 MHz paired for FDD, the unit of the base price)."""
+    unit = 20 if duplex == "FDD" else 10
+    return price * unit // lot_tenths
+
+
+def lot_label(lot_tenths: int, duplex: str) -> str:
+    if duplex == "FDD":
+        return "2x" + fmt_mhz(lot_tenths // 2)
+    return fmt_mhz(lot_tenths)
+
+
+class BiddingScene(Scene):
+    """Bids of ``bidder`` for the open round. Enter submits, Tab moves between bid fields, Esc opens the menu."""
+
+    title = "Bidding"
+
+    def __init__(self, app: App, bidder: str) -> None:
+        super().__init__(app)
+        assert app.match is not None
+        self.match = app.match
+        self.bidder = bidder
+        self.view: BidderView = self.match.view(bidder)
+        self.band_ids = [b.id for b in self.view.bands]
+        submitted = self.match.auction.submitted(bidder)
+        # Start from an earlier submission of this round (after Esc > resume), else from processed demand.
+        self.lot_text: dict[str, str] = {b.id: str(b.processed) for b in self.view.bands}
+        self.price_text: dict[str, str] = {b.id: "" for b in self.view.bands}
+        if submitted:
+            for band_id, bid in submitted[0].items():
+                self.lot_text[band_id] = str(bid.lots)
+                if bid.price_usd is not None:
+                    self.price_text[band_id] = fmt_usd_exact(bid.price_usd)
+        self.accept_penalty = bool(submitted and submitted[1])
+        self.time_left: float | None = (
+            float(self.match.setup.round_timer_s) if self.match.setup.round_timer_s else None
+        )
+        self.input_errors: list[str] = []
+        self.refusals: list[Refusal] = []
+        self.notice = ""
+        self.lot_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
+        self.price_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
+        self.steppers: dict[pygame_gui.core.UIElement, tuple[str, int]] = {}
+        self.submit_button: pygame_gui.elements.UIButton | None = None
+        self.penalty_button: pygame_gui.elements.UIButton | None = None
+        self.reset_button: pygame_gui.elements.UIButton | None = None
+        self.history_button: pygame_gui.elements.UIButton | None = None
+        self.menu_button: pygame_gui.elements.UIButton | None = None
+        self.recheck()
+
+    # ---------------------------------------------------------- state
+
+    def bundle(self) -> dict[str, int]:
+        """Lots per band as edited; a band whose entry does not parse counts as processed demand."""
+        out = {}
+        for b in self.view.bands:
+            lots = parse_lots(self.lot_text[b.id])
+            out[b.id] = b.processed if lots is None else lots
+        return out
+
+    def bids(self) -> dict[str, Bid]:
+        bundle = self.bundle()
+        bids = {}
+        for band_id, lots in bundle.items():
+            price, ok = parse_price(self.price_text[band_id])
+            bids[band_id] = Bid(band_id, lots, price if ok else None)
+        return bids
+
+    def recheck(self) -> None:
+        """Run the engine's checks on the edited bids (and note typing mistakes the engine never sees)."""
+        errors = []
+        for b in self.view.bands:
+            if parse_lots(self.lot_text[b.id]) is None:
+                errors.append(f"{b.id} MHz: {self.lot_text[b.id]!r} is not a whole number of lots")
+            if not parse_price(self.price_text[b.id])[1]:
+                errors.append(
+                    f"{b.id} MHz: price point {self.price_text[b.id]!r} is not an amount in US dollars "
+                    "(type e.g. 34125000 or 34.125m, or leave empty for the clock price)"
+                )
+        self.input_errors = errors
+        self.refusals = self.match.check(self.bidder, self.bids(), accept_penalty=self.accept_penalty)
+        self._sync_widgets()
+
+    @property
+    def obligation_missed(self) -> bool:
+        """Whether the bundle misses the round-1 obligation (whatever the penalty toggle says)."""
+        if not self.view.obligation:
+            return False
+        bundle = self.bundle()
+        return any(bundle[b] < need for b, need in self.view.obligation.items())
+
+    @property
+    def can_submit(self) -> bool:
+        return not self.input_errors and not self.refusals
+
+    def submit(self) -> bool:
+        """Submit the edited bids; on refusal (or a typing mistake) stay and show why."""
+        self._read_entries()
+        self.recheck()
+        if not self.can_submit:
+            self.notice = "Not submitted: fix the problems listed under Checks first."
+            return False
+        try:
+            self.match.submit(self.bidder, self.bids(), accept_penalty=self.accept_penalty)
+        except BidRefused as exc:
+            self.refusals = list(exc.refusals)
+            self.notice = "Not submitted: the auction refused these bids."
+            return False
+        self.app.continue_game()
+        return True
+
+    def reset(self) -> None:
+        for b in self.view.bands:
+            self.lot_text[b.id] = str(b.processed)
+            self.price_text[b.id] = ""
+        self.accept_penalty = False
+        self._write_entries()
+        self.recheck()
+
+    def step_lots(self, band_id: str, delta: int) -> None:
+        supply = self.view.band(band_id).supply
+        current = parse_lots(self.lot_text[band_id])
+        base = self.view.band(band_id).processed if current is None else current
+        self.lot_text[band_id] = str(max(0, min(supply, base + delta)))
+        entry = self.lot_entries.get(band_id)
+        if entry is not None:
+            entry.set_text(self.lot_text[band_id])
+        self.recheck()
+
+    # ---------------------------------------------------------- layout
+
+    def _geometry(self) -> dict[str, int]:
+        w, h = self.app.size
+        u = self.app.fonts.unit
+        pad = max(12, u)
+        table_w = int((w - 3 * pad) * 0.68)
+        top = pad + int(u * 3.6)
+        head_h = int(u * 2.6)
+        row_h = int(u * 2.3)
+        return {
+            "w": w, "h": h, "u": u, "pad": pad, "table_x": pad, "table_w": table_w, "top": top,
+            "head_h": head_h, "row_h": row_h, "rows_y": top + head_h, "side_x": 2 * pad + table_w,
+            "side_w": w - 3 * pad - table_w, "bottom_h": int(u * 2.4),
+        }
+
+    def _column_rects(self) -> dict[str, tuple[int, int]]:
+        g = self._geometry()
+        x = g["table_x"]
+        out = {}
+        for key, _, share, _ in COLUMNS:
+            cw = int(g["table_w"] * share)
+            out[key] = (x, cw)
+            x += cw
+        return out
+
+    def enter(self) -> None:
+        root = self.make_root()
+        m = self.app.manager
+        g = self._geometry()
+        cols = self._column_rects()
+        u = g["u"]
+        self.lot_entries.clear()
+        self.price_entries.clear()
+        self.steppers.clear()
+        eh = int(u * 1.7)
+        for i, b in enumerate(self.view.bands):
+            y = g["rows_y"] + i * g["row_h"] + (g["row_h"] - eh) // 2
+            bx, bw = cols["bid"]
+            sw = eh
+            ew = max(40, bw - 2 * sw - 8)
+            minus = pygame_gui.elements.UIButton(
+                pygame.Rect(bx + 2, y, sw, eh), "\u2212", manager=m, container=root,
+                object_id=pygame_gui.core.ObjectID(object_id=f"#minus_{b.id}", class_id="@stepper"),
+                tool_tip_text=f"One lot fewer in {b.id} MHz",
+            )
+            entry = pygame_gui.elements.UITextEntryLine(
+                pygame.Rect(bx + 4 + sw, y, ew, eh), manager=m, container=root,
+                object_id=pygame_gui.core.ObjectID(object_id=f"#lots_{b.id}"),
+            )
+            entry.set_text(self.lot_text[b.id])
+            plus = pygame_gui.elements.UIButton(
+                pygame.Rect(bx + 6 + sw + ew, y, sw, eh), "+", manager=m, container=root,
+                object_id=pygame_gui.core.ObjectID(object_id=f"#plus_{b.id}", class_id="@stepper"),
+                tool_tip_text=f"One lot more in {b.id} MHz",
+            )
+            px, pw = cols["price"]
+            price = pygame_gui.elements.UITextEntryLine(
+                pygame.Rect(px + 4, y, pw - 8, eh), manager=m, container=root,
+                object_id=pygame_gui.core.ObjectID(object_id=f"#price_{b.id}"),
+                placeholder_text="clock",
+            )
+            price.set_text(self.price_text[b.id])
+            self.lot_entries[b.id] = entry
+            self.price_entries[b.id] = price
+            self.steppers[minus] = (b.id, -1)
+            self.steppers[plus] = (b.id, +1)
+
+        bh = g["bottom_h"]
+        by = g["h"] - g["pad"] - bh
+        x = g["pad"]
+        bw = int(u * 7.5)
+        self.menu_button = pygame_gui.elements.UIButton(pygame.Rect(x, by, bw, bh), "Menu (Esc)", manager=m, container=root)
+        self.history_button = pygame_gui.elements.UIButton(
+            pygame.Rect(x + bw + g["pad"] // 2, by, bw, bh), "History (H)", manager=m, container=root
+        )
+        self.reset_button = pygame_gui.elements.UIButton(
+            pygame.Rect(x + 2 * (bw + g["pad"] // 2), by, int(bw * 1.4), bh), "Reset to processed", manager=m,
+            container=root, tool_tip_text="Set every bid back to the lots you hold now (maintain demand)",
+        )
+        sw = int(u * 11)
+        self.submit_button = pygame_gui.elements.UIButton(
+            pygame.Rect(g["w"] - g["pad"] - sw, by, sw, bh), "Submit bids (Enter)", manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id="#submit", class_id="@primary"),
+        )
+        pw = int(u * 13)
+        self.penalty_button = pygame_gui.elements.UIButton(
+            pygame.Rect(g["w"] - 2 * g["pad"] - sw - pw, by, pw, bh), "", manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id="#accept_penalty", class_id="@danger"),
+        )
+        self._sync_widgets()
+
+    def _sync_widgets(self) -> None:
+        if self.submit_button is not None:
+            if self.can_submit:
+                self.submit_button.enable()  # type: ignore[no-untyped-call]
+            else:
+                self.submit_button.disable()  # type: ignore[no-untyped-call]
+        if self.penalty_button is not None:
+            if self.obligation_missed or self.accept_penalty:
+                self.penalty_button.set_text(
+                    "Penalty accepted \u2713" if self.accept_penalty else "Accept the penalty\u2026"
+                )
+                self.penalty_button.show()  # type: ignore[no-untyped-call]
+            else:
+                self.penalty_button.hide()  # type: ignore[no-untyped-call]
+
+    def _read_entries(self) -> None:
+        for band_id, entry in self.lot_entries.items():
+            self.lot_text[band_id] = entry.get_text()
+        for band_id, entry in self.price_entries.items():
+            self.price_text[band_id] = entry.get_text()
+
+    def _write_entries(self) -> None:
+        for band_id, entry in self.lot_entries.items():
+            entry.set_text(self.lot_text[band_id])
+        for band_id, entry in self.price_entries.items():
+            entry.set_text(self.price_text[band_id])
+
+    def focus_order(self) -> list[pygame_gui.elements.UITextEntryLine]:
+        """Tab order: each band's lots, then each band's price point."""
+        return [self.lot_entries[b] for b in self.band_ids] + [self.price_entries[b] for b in self.band_ids]
+
+    def focus(self, entry: pygame_gui.elements.UITextEntryLine) -> None:
+        self.app.manager.set_focus_set(entry)
+
+    # ---------------------------------------------------------- events
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED:
+            self._read_entries()
+            self.recheck()
+            return True
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            el = event.ui_element
+            if el in self.steppers:
+                band_id, delta = self.steppers[el]
+                self._read_entries()
+                self.step_lots(band_id, delta)
+            elif el is self.submit_button:
+                self.submit()
+            elif el is self.reset_button:
+                self.reset()
+            elif el is self.penalty_button:
+                self.accept_penalty = not self.accept_penalty
+                self.recheck()
+            elif el is self.history_button:
+                self.open_history()
+            elif el is self.menu_button:
+                self.app.open_menu()
+            return True
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_TAB:
+                order = self.focus_order()
+                focused = [i for i, e in enumerate(order) if e.is_focused]
+                i = focused[0] if focused else -1
+                step = -1 if event.mod & pygame.KMOD_SHIFT else 1
+                self.focus(order[(i + step) % len(order)])
+                return True
+            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                self.submit()
+                return True
+            if event.key == pygame.K_ESCAPE:
+                self.app.open_menu()
+                return True
+            typing = any(e.is_focused for e in self.focus_order())
+            if event.key == pygame.K_h and not typing:
+                self.open_history()
+                return True
+            if event.key in (pygame.K_UP, pygame.K_DOWN) and typing:
+                for band_id, e in self.lot_entries.items():
+                    if e.is_focused:
+                        self._read_entries()
+                        self.step_lots(band_id, 1 if event.key == pygame.K_UP else -1)
+                return True
+        return False
+
+    def open_history(self) -> None:
+        try:
+            from game.ui.history import HistoryScene
+        except ImportError:
+            self.notice = "The history screen is not available in this build."
+            return
+        self.app.push(HistoryScene(self.app, bidder=self.bidder))
+
+    def update(self, dt: float) -> None:
+        if self.time_left is None:
+            return
+        self.time_left -= dt
+        if self.time_left <= 0:
+            self.time_left = 0
+            # Time is up: the rules say demand is maintained, whatever was being edited.
+            self.match.maintain(self.bidder)
+            self.app.continue_game(notice=f"Round {self.view.round}: time ran out for {self.bidder_name}; demand maintained.")
+
+    @property
+    def bidder_name(self) -> str:
+        return self.match.scenario.bidder(self.bidder).name
+
+    # ---------------------------------------------------------- drawing
+
+    def draw(self, surface: pygame.Surface) -> None:
+        g = self._geometry()
+        c = self.app.colours
+        f = self.app.fonts
+        u = g["u"]
+        pad = g["pad"]
+        v = self.view
+        scenario = self.match.scenario
+        colour = operator_colour(self.app, self.bidder)
+
+        # Header: who, which round, the timer.
+        pygame.draw.rect(surface, colour, pygame.Rect(pad, pad, max(4, u // 3), int(u * 1.9)))
+        draw_text(surface, f.title, f"Round {v.round}  \u00b7  {self.bidder_name}", c["text"], (pad + u, pad - 2))
+        draw_text(
+            surface, f.small,
+            f"{scenario.name}  \u00b7  information: {v.information_policy}  \u00b7  clock +"
+            f"{scenario.rules.increment_bp / 100:g}% a round where demand exceeds supply",
+            c["muted"], (pad + u, pad + int(u * 2.0)),
+        )
+        if self.time_left is not None:
+            secs = int(self.time_left + 0.999)
+            tcol = c["bad"] if secs <= 10 else c["text"]
+            draw_text(surface, f.title, f"{secs // 60}:{secs % 60:02d}", tcol, (g["w"] - pad, pad - 2), "topright")
+            draw_text(surface, f.small, "then demand is maintained", c["muted"], (g["w"] - pad, pad + int(u * 2.0)), "topright")
+
+        self._draw_table(surface, g)
+        self._draw_side(surface, g)
+        self._draw_checks(surface, g)
+
+    def _draw_table(self, surface: pygame.Surface, g: dict[str, int]) -> None:
+        c = self.app.colours
+        f = self.app.fonts
+        u = g["u"]
+        cols = self._column_rects()
+        top, head_h, row_h = g["top"], g["head_h"], g["row_h"]
+        table = pygame.Rect(g["table_x"], top, g["table_w"], head_h + row_h * len(self.view.bands))
+        pygame.draw.rect(surface, c["panel"], table)
+        pygame.draw.rect(surface, c["line"], table, 1)
+        for key, header, _, align in COLUMNS:
+            x, cw = cols[key]
+            words = header.split("\n")
+            anchor_x = x + 8 if align == "left" else (x + cw - 8 if align == "right" else x + cw // 2)
+            anchor = {"left": "topleft", "right": "topright", "center": "midtop"}[align]
+            for j, part in enumerate(words):
+                draw_text(surface, f.small, part, c["muted"], (anchor_x, top + int(u * 0.3) + j * f.small.get_linesize()), anchor)
+        pygame.draw.line(surface, c["line"], (table.x, top + head_h - 1), (table.right - 1, top + head_h - 1))
+        bundle = self.bundle()
+        scenario = self.match.scenario
+        for i, b in enumerate(self.view.bands):
+            band = scenario.band(b.id)
+            y = g["rows_y"] + i * row_h
+            if i % 2:
+                pygame.draw.rect(surface, c["panel_alt"], pygame.Rect(table.x + 1, y, table.w - 2, row_h))
+            mid = y + row_h // 2
+            changed = bundle[b.id] != b.processed
+
+            def cell(
+                key: str, text: str, colour: pygame.Color, font: pygame.font.Font | None = None, mid: int = mid
+            ) -> None:
+                x, cw = cols[key]
+                align = next(a for k, _, _, a in COLUMNS if k == key)
+                fnt = font or f.mono
+                if align == "left":
+                    draw_text(surface, fnt, text, colour, (x + 8, mid), "midleft")
+                else:
+                    draw_text(surface, fnt, text, colour, (x + cw - 8, mid), "midright")
+
+            cell("band", f"{b.id}", c["text"], f.bold)
+            cell("supply", f"{b.supply} \u00d7 {lot_label(b.lot_tenths, band.duplex).replace(' MHz', '')}", c["text"])
+            cell("start", fmt_usd(b.start_price), c["text"])
+            rose = b.clock_price > b.start_price
+            cell("clock", fmt_usd(b.clock_price), c["warn"] if rose else c["text"])
+            cell("per_mhz", fmt_usd(per_mhz(b.clock_price, b.lot_tenths, band.duplex)), c["muted"])
+            if b.excess_demand is None:
+                cell("demand", "\u2014", c["muted"])
+            elif b.aggregate_demand is not None:
+                cell("demand", f"{b.aggregate_demand}/{b.supply}", c["bad"] if b.excess_demand else c["ok"])
+            else:
+                cell("demand", "excess" if b.excess_demand else "no excess", c["bad"] if b.excess_demand else c["ok"])
+            cell("processed", str(b.processed), c["text"])
+            if changed:
+                bx, _ = cols["bid"]
+                pygame.draw.rect(surface, c["accent"], pygame.Rect(bx - 3, y + 4, 3, row_h - 8))
+            need = self.view.obligation.get(b.id)
+            if need:
+                px, _ = cols["processed"]
+                short = bundle[b.id] < need
+                draw_text(surface, f.small, f"min {need}", c["warn"] if short else c["muted"], (px + 6, mid), "midleft")
+
+    def _bar(self, surface: pygame.Surface, rect: pygame.Rect, used: float, total: float, colour: pygame.Color) -> None:
+        c = self.app.colours
+        pygame.draw.rect(surface, c["panel_alt"], rect)
+        if total > 0:
+            frac = max(0.0, min(1.0, used / total))
+            pygame.draw.rect(surface, colour, pygame.Rect(rect.x, rect.y, int(rect.w * frac), rect.h))
+        pygame.draw.rect(surface, c["line"], rect, 1)
+
+    def _draw_side(self, surface: pygame.Surface, g: dict[str, int]) -> None:
+        c = self.app.colours
+        f = self.app.fonts
+        u = g["u"]
+        x, w = g["side_x"], g["side_w"]
+        y = g["top"]
+        panel = pygame.Rect(x, y, w, g["h"] - g["pad"] * 2 - g["bottom_h"] - y)
+        pygame.draw.rect(surface, c["panel"], panel)
+        pygame.draw.rect(surface, c["line"], panel, 1)
+        ix, iw = x + u, w - 2 * u
+        y += int(u * 0.6)
+        bundle = self.bundle()
+        order = [bundle[b] for b in self.band_ids]
+        limits = self.match.auction.limits(self.bidder)
+
+        def section(title: str) -> None:
+            nonlocal y
+            draw_text(surface, f.bold, title, c["text"], (ix, y))
+            y += int(u * 1.4)
+
+        def bar_row(label: str, used: int, total: int, text: str, over: bool) -> None:
+            nonlocal y
+            draw_text(surface, f.small, label, c["muted"], (ix, y))
+            draw_text(surface, f.small, text, c["bad"] if over else c["text"], (ix + iw, y), "topright")
+            y += f.small.get_linesize() + 2
+            self._bar(surface, pygame.Rect(ix, y, iw, max(6, u // 2)), used, total, c["bad"] if over else c["accent"])
+            y += max(6, u // 2) + int(u * 0.55)
+
+        section("Eligibility")
+        points = limits.bundle_points(order)
+        if self.view.eligibility is None:
+            bar_row("points used (no limit in round 1)", 0, 1, f"{points:,} points", False)
+        else:
+            el = self.view.eligibility
+            bar_row("points used / available", points, el, f"{points:,} / {el:,}", points > el)
+
+        section("Cap headroom (incl. holdings)")
+        usage = limits.usage(order)
+        bar_row("overall", usage.overall, usage.overall_cap,
+                f"{fmt_mhz(usage.overall)} of {fmt_mhz(usage.overall_cap)}", usage.overall > usage.overall_cap)
+        bar_row("low band", usage.low_band, usage.low_band_cap,
+                f"{fmt_mhz(usage.low_band)} of {fmt_mhz(usage.low_band_cap)}", usage.low_band > usage.low_band_cap)
+        for band_id, cap in usage.per_band_cap.items():
+            held = usage.per_band[band_id]
+            bar_row(f"{band_id} MHz", held, cap, f"{fmt_mhz(held)} of {fmt_mhz(cap)}", held > cap)
+
+        section("Money")
+        exposure = sum(bundle[b.id] * b.clock_price for b in self.view.bands)
+        value = self.match.value_of(self.bidder, bundle)
+        rows: list[tuple[str, str, pygame.Color]] = [("Exposure at clock prices", fmt_usd(exposure), c["text"])]
+        if value is not None:
+            rows.append(("Your private value of this bundle", fmt_usd(value), c["text"]))
+            surplus = value - exposure
+            rows.append(("Value minus exposure", fmt_usd(surplus), c["ok"] if surplus >= 0 else c["bad"]))
+            valuation = self.match.values.get(self.bidder)
+            if valuation is not None:
+                over = exposure > valuation.budget_usd
+                rows.append(("Budget", fmt_usd(valuation.budget_usd), c["bad"] if over else c["muted"]))
+        for label, text, colour in rows:
+            draw_text(surface, f.small, label, c["muted"], (ix, y))
+            draw_text(surface, f.mono_bold, text, colour, (ix + iw, y + f.small.get_linesize() // 2), "midright")
+            y += int(u * 1.35)
+
+    def _draw_checks(self, surface: pygame.Surface, g: dict[str, int]) -> None:
+        c = self.app.colours
+        f = self.app.fonts
+        u = g["u"]
+        y = g["rows_y"] + g["row_h"] * len(self.view.bands) + int(u * 0.7)
+        box = pygame.Rect(g["table_x"], y, g["table_w"], g["h"] - 2 * g["pad"] - g["bottom_h"] - y)
+        if box.h < u * 2:
+            return
+        pygame.draw.rect(surface, c["panel"], box)
+        pygame.draw.rect(surface, c["line"], box, 1)
+        x, w = box.x + u, box.w - 2 * u
+        ty = box.y + int(u * 0.4)
+        messages = [(m, c["bad"]) for m in self.input_errors] + [(r.message, c["bad"]) for r in self.refusals]
+        if self.accept_penalty and self.obligation_missed:
+            deposit = fmt_usd(self.match.scenario.rules.deposit_usd)
+            messages.insert(0, (
+                f"Penalty accepted: this round-1 bid counts as zero, the {deposit} deposit is forfeited and "
+                f"{self.bidder_name} is excluded from the auction.", c["warn"],
+            ))
+        if not messages:
+            n_changes = sum(1 for b in self.view.bands if self.bundle()[b.id] != b.processed)
+            what = f"{n_changes} change(s) from your processed demand" if n_changes else "maintains your demand"
+            draw_text(surface, f.bold, f"\u2713 The auction would accept these bids ({what}).", c["ok"], (x, ty))
+            ty += int(u * 1.4)
+        else:
+            title = "Checks: the auction would refuse these bids" if self.refusals or self.input_errors else "Checks"
+            draw_text(surface, f.bold, title, c["bad"] if self.refusals or self.input_errors else c["warn"], (x, ty))
+            ty += int(u * 1.4)
+            for text, colour in messages:
+                for line in wrap_text(f.small, "\u2022 " + text, w):
+                    if ty + f.small.get_linesize() > box.bottom - 2:
+                        break
+                    draw_text(surface, f.small, line, colour, (x, ty))
+                    ty += f.small.get_linesize()
+        if self.notice and ty + f.small.get_linesize() <= box.bottom - 2:
+            draw_text(surface, f.small, self.notice, c["warn"], (x, ty + 2))
