@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", dest="json_out", metavar="OUT.json")
     sub.add_parser("scenarios", help="list the shipped scenarios")
     sub.add_parser("demo", help="run a short headless demo auction")
+    from game import cli_tournament  # the tournament command lives in its own module
+
+    cli_tournament.add_parser(sub)
     return parser
 
 
@@ -235,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_replay(args)
         if args.command == "scenarios":
             return cmd_scenarios()
+        if args.command == "tournament":
+            from game import cli_tournament
+
+            return cli_tournament.run(args)
         if args.command == "demo" or args.command is None:
             if args.command is None:
                 print("The desktop game is not built yet; running the headless demo instead.")
