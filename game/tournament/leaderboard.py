@@ -15,8 +15,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from game.units import fmt_usd
 
 LEADERBOARD_NAME = "leaderboard.csv"
@@ -49,6 +47,8 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, float | None, float | Non
     mean = math.fsum(values) / n
     if n < 2:
         return mean, None, None
+    from scipy import stats  # only here: the command line should start fast
+
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half

@@ -77,6 +77,7 @@ class Prepared:
 def prepare(config: TournamentConfig) -> Prepared:
     """Check everything a tournament needs before any auction runs; raise ValueError subclasses naming what."""
     from game.agents.registry import UnknownStrategy, make_agent
+    from game.plan import PlanError
     from game.values import draw_valuations
 
     if config.auctions < 1:
@@ -103,7 +104,7 @@ def prepare(config: TournamentConfig) -> Prepared:
     for strategy in config.strategies:
         try:
             make_agent(strategy, bidders[0], scenario, values[bidders[0]], np.random.default_rng(0))
-        except UnknownStrategy as exc:
+        except (UnknownStrategy, PlanError) as exc:
             raise TournamentError(f"--strategies: {exc}") from None
         except Exception:  # a constructor that fails is recorded per auction, not here
             pass
