@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python run.py",
         description="Spectrum-auction game and agent tournament platform. With no command, opens the desktop game.",
     )
+    parser.add_argument(
+        "--resume", metavar="FILE", help="continue a saved game (e.g. ~/.local/share/spectrum-auction/autosave.json)"
+    )
     sub = parser.add_subparsers(dest="command")
     _add_auction_parser(sub)
     r = sub.add_parser("replay", help="re-run an auction from its round log and check it")
@@ -228,6 +231,32 @@ def cmd_demo() -> int:
     return 0
 
 
+def cmd_game(resume: str | None) -> int:
+    """Open the desktop game (pygame is imported only here, and only if installed)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pygame") is None or importlib.util.find_spec("pygame_gui") is None:
+        print(
+            "error: the desktop game needs pygame-ce and pygame_gui; install them with: "
+            "python -m pip install -e '.[ui]'",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    from game.match import Match, SaveError
+
+    match = None
+    save_path = None
+    if resume is not None:
+        try:
+            match = Match.load(resume)
+        except SaveError as exc:
+            raise UserError(str(exc)) from None
+        save_path = Path(resume)
+    from game.ui.app import run_game
+
+    return run_game(match, save_path=save_path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -242,9 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from game import cli_tournament
 
             return cli_tournament.run(args)
-        if args.command == "demo" or args.command is None:
-            if args.command is None:
-                print("The desktop game is not built yet; running the headless demo instead.")
+        if args.command is None:
+            return cmd_game(args.resume)
+        if args.command == "demo":
             return cmd_demo()
     except BidRefused as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -408,3 +408,18 @@ class App:
     def render_png(self, path: str | Path) -> None:
         self.draw()
         pygame.image.save(self.window, str(path))
+
+
+def run_game(match: Match | None = None, *, save_path: Path | None = None, size: tuple[int, int] = (1280, 720)) -> int:
+    """Open the window: the setup screen, or straight into ``match`` (resumed from ``save_path``)."""
+    from game.match import default_save_path
+    from game.ui.setup import SetupScene
+
+    app = App(size)
+    app.save_path = save_path or default_save_path()
+    if match is None:
+        app.push(SetupScene(app))
+    else:
+        app.start_match(match, app.save_path)
+    app.run()
+    return 0
