@@ -92,9 +92,9 @@ class PositioningScene(Scene):
         while not self.stage.finished:
             waiting = [h for h in self.humans if self.stage.open_bands(h) and h not in self.done]
             if waiting:
-                if self.seat != waiting[0]:
-                    self.seat = waiting[0]
-                    self.choices = {band: v.own_ask for band, v in self.stage.views(self.seat).items()}
+                # Fresh choices for every seat and round: only bands still open may be asked in.
+                self.seat = waiting[0]
+                self.choices = {band: v.own_ask for band, v in self.stage.views(self.seat).items()}
                 return
             self._close_round()
         self.seat = None
