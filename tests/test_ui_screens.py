@@ -19,7 +19,6 @@ import pytest
 
 from game.allocation import ClockAuction
 from game.assignment import AssignmentStage
-from game.values import draw_valuations
 from game.rules import Bid
 from game.scenario import Scenario, load_scenario
 from game.ui.app import App
@@ -27,6 +26,7 @@ from game.ui.charts import ChartStyle, Legend, PlanBar, PlanBlock, draw_band_pla
 from game.ui.history import HistoryScene
 from game.ui.positioning import PositioningScene
 from game.ui.results import ResultsScene, plan_bars
+from game.values import draw_valuations
 from game.view import build_view
 
 PNG_DIR = Path("/tmp/ui_png")
