@@ -1,0 +1,123 @@
+"""UI benchmark: frame time of the bidding screen, and time from ``python run.py`` to the first frame.
+
+Usage: ``python benchmarks/ui.py [--frames 300]``. Runs under SDL's dummy
+video driver. Prints the figures and exits 1 when a target is missed:
+median frame under 8 ms at 1280x800, first frame under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MEDIAN_FRAME_TARGET_MS = 8.0
+FIRST_FRAME_TARGET_S = 2.0
+
+# Runs run.py as `python run.py` would, but stops at the first flip of the
+# display and prints the wall-clock time of that flip. Patching flip instead
+# of adding a hook to the app keeps the measured path exactly the real one.
+FIRST_FRAME_PROBE = """
+import os, runpy, sys, time
+import pygame.display
+def _first_flip(*args, **kwargs):
+    print(f"FIRST_FRAME {time.time():.6f}", flush=True)
+    os._exit(0)
+pygame.display.flip = _first_flip
+pygame.display.update = _first_flip
+sys.argv = ["run.py"]
+runpy.run_path("run.py", run_name="__main__")
+"""
+
+
+def bidding_frame_times(frames: int, size: tuple[int, int] = (1280, 800)) -> list[float]:
+    """Milliseconds per frame (events, update, draw, flip) of the bidding screen, idle with mouse motion."""
+    import pygame
+
+    from game.match import Match, MatchSetup
+    from game.ui.app import App
+    from game.ui.bidding import BiddingScene
+
+    match = Match(MatchSetup())
+    app = App(size, match=match)
+    app.push(BiddingScene(app, match.human_seats[0]))
+    for _ in range(10):  # warm-up: first renders build glyph caches
+        app.step(1 / 60, [])
+        pygame.display.flip()
+    times = []
+    w, h = size
+    for i in range(frames):
+        # The pointer sweeps the table so hover states are exercised too.
+        pos = (int(w * (i % 100) / 100), int(h * ((i * 7) % 100) / 100))
+        events = [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(0, 0, 0))]
+        start = time.perf_counter()
+        app.step(1 / 60, events)
+        pygame.display.flip()
+        times.append((time.perf_counter() - start) * 1000)
+    pygame.quit()
+    return times
+
+
+def first_frame_seconds(runs: int = 3) -> list[float]:
+    """Seconds from starting ``python run.py`` to its first display flip (fresh process each run)."""
+    results = []
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        env["SPECTRUM_AUCTION_SAVE"] = str(Path(tmp) / "autosave.json")
+        for _ in range(runs):
+            start = time.time()
+            proc = subprocess.run(
+                [sys.executable, "-c", FIRST_FRAME_PROBE],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            marks = [line for line in proc.stdout.splitlines() if line.startswith("FIRST_FRAME ")]
+            if not marks:
+                raise RuntimeError(f"run.py drew no frame (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
+            results.append(float(marks[0].split()[1]) - start)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3, help="fresh `python run.py` starts to time")
+    args = parser.parse_args(argv)
+
+    times = bidding_frame_times(args.frames)
+    median = statistics.median(times)
+    worst = max(times)
+    p95 = sorted(times)[int(len(times) * 0.95) - 1]
+    print(f"bidding screen 1280x800, {len(times)} frames: median {median:.2f} ms, p95 {p95:.2f} ms, worst {worst:.2f} ms"
+          f" (target: median < {MEDIAN_FRAME_TARGET_MS:g} ms)")
+    starts = first_frame_seconds(args.runs)
+    first = statistics.median(starts)
+    print(f"python run.py to first frame, {len(starts)} runs: median {first:.2f} s, best {min(starts):.2f} s, "
+          f"worst {max(starts):.2f} s (target: median < {FIRST_FRAME_TARGET_S:g} s)")
+
+    failed = []
+    if median >= MEDIAN_FRAME_TARGET_MS:
+        failed.append(f"median frame {median:.2f} ms >= {MEDIAN_FRAME_TARGET_MS:g} ms")
+    if first >= FIRST_FRAME_TARGET_S:
+        failed.append(f"first frame {first:.2f} s >= {FIRST_FRAME_TARGET_S:g} s")
+    for f in failed:
+        print(f"MISSED: {f}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
