@@ -182,7 +182,7 @@ def _read_band(
         offered = _range(r, t, "downlink_mhz", path)
         band_up = _range(r, t, "band_uplink_mhz", path, required=False)
         edges = _range(r, t, "band_downlink_mhz", path, required=False)
-        if (band_up is None) != (edges is None) and not r.problems:
+        if ("band_uplink_mhz" in t) != ("band_downlink_mhz" in t):
             r.problem(path, "give both band_uplink_mhz and band_downlink_mhz, or neither")
         if up is not None and offered is not None:
             spacing = offered.from_khz - up.from_khz
@@ -266,19 +266,23 @@ def _read_band(
     )
 
 
-_freq_cache: dict[tuple[str, str, int], dict[str, BandFrequencies]] = {}
+_freq_cache: dict[int, tuple[Scenario, dict[str, BandFrequencies]]] = {}
 
 
 def frequencies(scenario: Scenario) -> dict[str, BandFrequencies]:
     """The band frequencies a scenario gives (bands without an entry are absent)."""
-    key = (scenario.source_path, scenario.sha256, id(scenario.raw))
-    if key not in _freq_cache:
-        r = reader_for(scenario.source_path)
-        result = read_band_plan(r, {"band_plan": dict(section(scenario, "band_plan"))}, scenario.bands, scenario.bidders)
-        if r.problems:
-            raise ScenarioError(scenario.source_path, r.problems)
-        _freq_cache[key] = result
-    return _freq_cache[key]
+    cached = _freq_cache.get(id(scenario))
+    # Holding the scenario in the cache keeps its id from being reused by another object.
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    r = reader_for(scenario.source_path)
+    result = read_band_plan(r, {"band_plan": dict(section(scenario, "band_plan"))}, scenario.bands, scenario.bidders)
+    if r.problems:
+        raise ScenarioError(scenario.source_path, r.problems)
+    if len(_freq_cache) > 64:
+        _freq_cache.clear()
+    _freq_cache[id(scenario)] = (scenario, result)
+    return result
 
 
 # ---------------------------------------------------------------- layout after the auction

@@ -119,7 +119,9 @@ def test_malformed_ranges_are_problems_not_crashes(pakistan: Scenario) -> None:
     tree["band_plan"]["2600"]["range_mhz"] = "2500-2690"
     tree["band_plan"]["3500"]["range_mhz"] = [3400, True]
     tree["band_plan"]["1800"]["holdings_downlink_mhz"]["jazz"] = []
+    del tree["band_plan"]["700"]["band_uplink_mhz"]
     found = problems(tree)
+    assert "band_plan.700: give both band_uplink_mhz and band_downlink_mhz, or neither" in found
     assert any(p.startswith("band_plan.2300.range_mhz: must run from a lower to a higher") for p in found)
     assert any(p.startswith("band_plan.2600.range_mhz: must be [from, to] in MHz") for p in found)
     assert any(p.startswith("band_plan.3500.range_mhz: must be [from, to]") for p in found)
