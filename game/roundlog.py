@@ -148,6 +148,10 @@ def replay(path: str | Path, scenario: Scenario | None = None) -> ClockAuction:
                 raise ReplayError(f"{path}: expected round {auction.round}, log has {record['round']}")
             penalty = set(record.get("accepted_penalty", []))
             for bidder, bids in record["bids"].items():
+                # No bids and no penalty is how the log records a bidder that submitted
+                # nothing; submitting {} instead would be refused in round 1 (obligation).
+                if not bids and bidder not in penalty:
+                    continue
                 auction.submit(
                     bidder,
                     {band: Bid(band, b["lots"], b.get("price_usd")) for band, b in bids.items()},
