@@ -153,6 +153,9 @@ class Match:
                 self.agents[seat.bidder] = make_agent(seat.controller, seat.bidder, base, self.values.get(seat.bidder), rng)
         self.failures: list[AgentFailure] = []
         self.autosave_path: Path | None = None
+        self.assignment_outcome: Any = None
+        """Set by the positioning screen when the assignment stage ends."""
+        self._timed_out: set[tuple[str, int]] = set()
 
     # ---------------------------------------------------------- state
 
@@ -188,7 +191,11 @@ class Match:
 
     def humans_to_bid(self) -> list[str]:
         """Human seats that still have to submit this round, in seat order."""
-        return [b for b in self.human_seats if self.active(b) and not self.auction.has_submitted(b)]
+        return [
+            b
+            for b in self.human_seats
+            if self.active(b) and not self.auction.has_submitted(b) and (b, self.auction.round) not in self._timed_out
+        ]
 
     def rivals_to_bid(self) -> list[str]:
         return [b for b in self.agents if self.active(b) and not self.auction.has_submitted(b)]
@@ -203,9 +210,14 @@ class Match:
         self.auction.submit(bidder, bids, accept_penalty=accept_penalty)
 
     def maintain(self, bidder: str) -> None:
-        """The round timer ran out: the seat keeps its processed demand."""
+        """The round timer ran out: the seat submits nothing, which the auction treats as maintained demand.
+
+        Nothing is submitted (rather than an empty bid) because in round 1 an empty bid
+        would be refused for the obligation, while no bid at all is what the rules then
+        penalise at the close of the round.
+        """
         if not self.auction.has_submitted(bidder):
-            self.auction.submit(bidder, {})
+            self._timed_out.add((bidder, self.auction.round))
 
     def ask_rival(self, bidder: str) -> AgentFailure | None:
         """One scripted seat bids for this round (call once per seat; cheap to spread over frames)."""
@@ -331,6 +343,8 @@ class Match:
                 # the saved bids stay authoritative, and a rival that failed then fails again now.
                 with contextlib.suppress(Exception):
                     self.agents[bidder].bid(self.view(bidder))
+            if not saved.get(bidder) and bidder not in penalties:
+                continue  # no bid (a timer ran out, or a rival failed): demand maintained
             try:
                 self.auction.submit(bidder, saved.get(bidder, {}), accept_penalty=bidder in penalties)
             except ValueError as exc:
