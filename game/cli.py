@@ -23,6 +23,7 @@ import numpy as np
 from game.agents.base import Agent
 from game.allocation import ClockAuction
 from game.bandplan import run_positioning
+from game.payments import PaymentPlanError
 from game.plan import PlanAgent, PlanError, load_plan
 from game.report import summarise, summary_json, summary_text
 from game.roundlog import ReplayError, RoundLogWriter, replay
@@ -70,6 +71,14 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
     )
     p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
+    p.add_argument(
+        "--payment-plan",
+        default="upfront",
+        metavar="PLAN",
+        help="payment plan of every winner: upfront, deferred or deferred:SHARE (percent at year 1) (default: %(default)s)",
+    )
+    p.add_argument("--kibor", metavar="PERCENT", help="1-year KIBOR for the deferred plan's markup (default: the scenario's)")
+    p.add_argument("--discount-rate", metavar="PERCENT", help="discount rate for net present values (default: the scenario's)")
     p.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the result as JSON")
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
@@ -132,10 +141,15 @@ def agent_rng(seed: int, bidder: str) -> np.random.Generator:
 
 def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
+    from game.payments import parse_percent, schedule_json, schedule_text, winner_schedules
+    from game.payments import parse_plan as parse_payment_plan
     from game.values import draw_valuations
     from game.welfare import efficiency_json, efficiency_text, evaluate
 
     scenario = load_scenario(args.scenario)
+    plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
+    kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
+    discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
     strategies: dict[str, str] = {}
     plan = load_plan(args.plan, scenario) if args.plan else {}
     for bidder in plan:
@@ -171,11 +185,18 @@ def cmd_auction(args: argparse.Namespace) -> int:
             log_file.close()
     summary = summarise(scenario, run.outcome)
     efficiency = evaluate(scenario, valuations, run.outcome)
+    schedules = winner_schedules(
+        scenario, run.outcome.payments, plan_name,
+        upfront_percent=upfront_percent, kibor_percent=kibor, discount_rate_percent=discount,
+    )
     positioning = run_positioning(scenario, run.outcome, args.seed)  # assignment stage + band plan (game.bandplan)
     if not args.quiet:
         print(summary_text(summary, failures=run.failures))
         print()
         print(efficiency_text(efficiency))
+        for bidder, schedule in schedules.items():
+            print()
+            print(f"Payment plan, {scenario.bidder(bidder).name}: " + schedule_text(schedule))
         print()
         print(positioning.text())
     if args.json_out:
@@ -187,6 +208,7 @@ def cmd_auction(args: argparse.Namespace) -> int:
         for bidder, entry in document["bidders"].items():
             entry.update(per_bidder[bidder])
             entry["strategy"] = strategies[bidder]
+            entry["payment_plan"] = schedule_json(schedules[bidder]) if bidder in schedules else None
         positioning.add_to_json(document)  # assignment, band_plan, rationalisation; positioning prices in revenue
         write_json_atomic(args.json_out, document)
     return 0
@@ -278,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BidRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ScenarioError, PlanError, ReplayError, UserError) as exc:
+    except (ScenarioError, PlanError, ReplayError, UserError, PaymentPlanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as exc:

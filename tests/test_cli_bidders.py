@@ -88,3 +88,17 @@ def test_text_report_shows_efficiency(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["auction", "--bidders", "jazz=truthful,zong=truthful", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "Efficiency" in out and "utility" in out
+
+
+def test_payment_plan_flags_reach_the_json(tmp_path: Path) -> None:
+    code, doc = run(
+        tmp_path, "--bidders", "jazz=truthful,zong=truthful", "--payment-plan", "deferred:60", "--kibor", "11",
+        "--discount-rate", "10",
+    )
+    assert code == 0
+    bidders = doc["bidders"]
+    assert isinstance(bidders, dict)
+    plan = bidders["jazz"]["payment_plan"]
+    assert plan["plan"] == "deferred" and plan["amount_usd"] == bidders["jazz"]["payment_usd"]
+    assert plan["kibor_percent"] == "11" and plan["discount_rate_percent"] == "10"
+    assert main(["auction", "--quiet", "--bidders", "jazz=truthful", "--payment-plan", "weekly"]) == 2
