@@ -369,7 +369,7 @@ def draw_band_plan(
     legend: Legend,
     style: ChartStyle,
     *,
-    title: str = "Band plan after the auction",
+    title: str = "Band plan after the auction (MHz)",
 ) -> None:
     """A horizontal bar per band, blocks to scale with real frequencies.
 
@@ -469,10 +469,6 @@ def _draw_bar(surface: Any, bar_rect: Any, bar: PlanBar, legend: Legend, style: 
                 continue
             surface.blit(img, rr)
             placed.append(rr.inflate(10, 0))
-        _blit(
-            surface, style.small_font, "MHz", style.muted,
-            (bar_rect.right, bar_rect.bottom + 4 + style.small_font.get_linesize()), "topright",
-        )
     else:
         _blit(
             surface, style.small_font, "frequencies not given: lots from the bottom", style.muted,

@@ -22,6 +22,7 @@ import pygame
 import pygame_gui
 
 from game.allocation import AllocationOutcome
+from game.bandplan import band_plan
 from game.report import Summary, summarise
 from game.scenario import Scenario
 from game.ui.charts import (
@@ -33,6 +34,7 @@ from game.ui.charts import (
     PlanBlock,
     draw_band_plan,
     draw_table,
+    fmt_tick_mhz,
     parse_colour,
 )
 from game.ui.scene import Scene
@@ -57,42 +59,49 @@ def optional_module(name: str) -> ModuleType | None:
 
 
 def plan_bars(scenario: Scenario, outcome: AllocationOutcome, assignment: Any = None) -> list[PlanBar]:
-    """Bars for :func:`draw_band_plan`: real frequencies from ``game.bandplan`` when it is there.
+    """Bars for :func:`draw_band_plan` from :func:`game.bandplan.band_plan`, real frequencies where known.
 
-    Without it, a lots-only layout: positioned bands in position order,
-    others in bidder order, unsold lots at the top.
+    Bands with existing holdings as ranges (1800, 2100) get two more bars:
+    the holdings today (lots won in the auction included) and the contiguous
+    layout a rationalisation plan would give. Should the band plan fail, a
+    lots-only layout keeps the screen up.
     """
-    bandplan = optional_module("game.bandplan")
-    if bandplan is not None and hasattr(bandplan, "band_plan"):
-        try:
-            return _bars_from_plan(scenario, bandplan.band_plan(scenario, outcome, assignment))
-        except Exception:  # a half-finished engine module must not stop the results screen
-            pass
-    return _bars_by_lots(scenario, outcome, assignment)
-
-
-def _num(value: Any) -> float:
-    return float(value)
-
-
-def _bars_from_plan(scenario: Scenario, plan: Any) -> list[PlanBar]:
+    try:
+        plan = band_plan(scenario, outcome, assignment)
+    except Exception:  # the results screen must show what it can
+        return _bars_by_lots(scenario, outcome, assignment)
     bars: list[PlanBar] = []
-    bands = getattr(plan, "bands", plan)
-    items = bands.items() if isinstance(bands, Mapping) else ((getattr(b, "band", ""), b) for b in bands)
-    for band_id, entry in items:
-        blocks_src = getattr(entry, "blocks", entry)
-        blocks = tuple(
-            PlanBlock(getattr(b, "bidder", None), _num(b.from_mhz), _num(b.to_mhz), int(getattr(b, "lots", 0)))
-            for b in blocks_src
-        )
-        if not blocks:
+    for band in scenario.bands:
+        layout = plan.bands.get(band.id)
+        if layout is None:
             continue
-        lo = _num(getattr(entry, "from_mhz", min(b.from_mhz for b in blocks)))
-        hi = _num(getattr(entry, "to_mhz", max(b.to_mhz for b in blocks)))
-        band = scenario.band(band_id) if band_id in scenario.band_ids else None
-        duplex = band.duplex if band else ""
-        note = getattr(entry, "note", "") or (f"{duplex}, downlink shown" if duplex == "FDD" else duplex)
-        bars.append(PlanBar(f"{band_id} MHz", lo, hi, blocks, note=str(note)))
+        blocks = tuple(
+            PlanBlock(b.bidder, b.range.from_khz / 1000, b.range.to_khz / 1000, b.lots) for b in layout.blocks
+        )
+        lo = min(b.from_mhz for b in blocks)
+        hi = max(b.to_mhz for b in blocks)
+        note: str = band.duplex
+        if band.duplex == "FDD" and layout.blocks and layout.blocks[0].uplink is not None:
+            up_lo = min(b.uplink.from_khz for b in layout.blocks if b.uplink is not None) / 1000
+            up_hi = max(b.uplink.to_khz for b in layout.blocks if b.uplink is not None) / 1000
+            note = f"downlink; UL {fmt_tick_mhz(up_lo)}-{fmt_tick_mhz(up_hi)}"
+        if layout.estimated:
+            note += " (est.)"
+        bars.append(PlanBar(f"{band.id} MHz", lo, hi, blocks, note=note, to_scale=layout.has_frequencies))
+    for band_id, r in plan.rationalisation.items():
+        won = {(b.range.from_khz, b.range.to_khz) for b in plan.bands[band_id].blocks if b.bidder is not None}
+        for label, ranges in (("today", r.current), ("rationalised", r.contiguous)):
+            if not ranges:
+                continue
+            held = tuple(
+                PlanBlock(h.bidder, h.range.from_khz / 1000, h.range.to_khz / 1000,
+                          existing=(h.range.from_khz, h.range.to_khz) not in won or label == "rationalised")
+                for h in ranges
+            )
+            lo = min(h.from_mhz for h in held)
+            hi = max(h.to_mhz for h in held)
+            what = "held + won, DL" if label == "today" else "contiguous plan"
+            bars.append(PlanBar(f"{band_id} {label}", lo, hi, held, note=what + (" (est.)" if r.estimated else "")))
     return bars
 
 
