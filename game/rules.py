@@ -232,7 +232,9 @@ def check_bids(
             continue
         if not 0 <= lots <= band.lots:
             refusals.append(
-                Refusal(RULE_QUANTITY, band_id, f"{band_id} MHz: {lots} lots is outside 0..{band.lots} (supply {band.lots} lots)")
+                Refusal(
+                    RULE_QUANTITY, band_id, f"{band_id} MHz: quantity {lots} lots is outside 0..{band.lots} (supply {band.lots} lots)"
+                )
             )
             continue
         bundle[k] = lots
