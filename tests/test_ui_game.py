@@ -78,6 +78,7 @@ def clear_entry(app: App, n: int = 4) -> None:
 def wait_for(app: App, kinds: tuple[type, ...], limit: int = 600) -> None:
     for _ in range(limit):
         if isinstance(app.top, kinds):
+            frames(app, 8)  # screens may build their widgets over a few frames
             return
         app.step(DT, [])
     raise AssertionError(f"never reached {kinds}; top is {type(app.top).__name__}")
@@ -218,7 +219,7 @@ def test_screens_render_at_both_sizes_and_survive_resize(app: App) -> None:
     assert isinstance(bidding, BiddingScene)
     bidding.lot_text["3500"] = "7"
     app.handle(pygame.event.Event(pygame.VIDEORESIZE, w=1920, h=1080, size=(1920, 1080)))
-    frames(app, 2)
+    frames(app, 10)
     assert app.size == (1920, 1080)
     assert app.top is bidding and bidding.lot_entries["3500"].get_text() == "7"  # edits survive the re-layout
     app.render_png(PNG_DIR / "test_bidding_1920x1080.png")

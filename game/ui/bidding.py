@@ -12,6 +12,7 @@ a rule itself and drawing never changes game state.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal, InvalidOperation
 
 import pygame
@@ -109,6 +110,9 @@ class BiddingScene(Scene):
         self.reset_button: pygame_gui.elements.UIButton | None = None
         self.history_button: pygame_gui.elements.UIButton | None = None
         self.menu_button: pygame_gui.elements.UIButton | None = None
+        self.rows_pending: list[int] = []
+        self._cache: pygame.Surface | None = None
+        self._cache_key: tuple[object, ...] | None = None
         self.recheck()
 
     # ---------------------------------------------------------- state
@@ -220,44 +224,14 @@ class BiddingScene(Scene):
         root = self.make_root()
         m = self.app.manager
         g = self._geometry()
-        cols = self._column_rects()
         u = g["u"]
         self.lot_entries.clear()
         self.price_entries.clear()
         self.steppers.clear()
-        eh = int(u * 1.7)
-        for i, b in enumerate(self.view.bands):
-            y = g["rows_y"] + i * g["row_h"] + (g["row_h"] - eh) // 2
-            bx, bw = cols["bid"]
-            sw = eh
-            ew = max(40, bw - 2 * sw - 8)
-            minus = pygame_gui.elements.UIButton(
-                pygame.Rect(bx + 2, y, sw, eh), "\u2212", manager=m, container=root,
-                object_id=pygame_gui.core.ObjectID(object_id=f"#minus_{b.id}", class_id="@stepper"),
-                tool_tip_text=f"One lot fewer in {b.id} MHz",
-            )
-            entry = pygame_gui.elements.UITextEntryLine(
-                pygame.Rect(bx + 4 + sw, y, ew, eh), manager=m, container=root,
-                object_id=pygame_gui.core.ObjectID(object_id=f"#lots_{b.id}"),
-            )
-            entry.set_text(self.lot_text[b.id])
-            plus = pygame_gui.elements.UIButton(
-                pygame.Rect(bx + 6 + sw + ew, y, sw, eh), "+", manager=m, container=root,
-                object_id=pygame_gui.core.ObjectID(object_id=f"#plus_{b.id}", class_id="@stepper"),
-                tool_tip_text=f"One lot more in {b.id} MHz",
-            )
-            px, pw = cols["price"]
-            price = pygame_gui.elements.UITextEntryLine(
-                pygame.Rect(px + 4, y, pw - 8, eh), manager=m, container=root,
-                object_id=pygame_gui.core.ObjectID(object_id=f"#price_{b.id}"),
-                placeholder_text="clock",
-            )
-            price.set_text(self.price_text[b.id])
-            self.lot_entries[b.id] = entry
-            self.price_entries[b.id] = price
-            self.steppers[minus] = (b.id, -1)
-            self.steppers[plus] = (b.id, +1)
-
+        self._cache_key = None
+        # pygame_gui takes ~10 ms per row of widgets: build the rows over the next frames
+        # (see update) so that no frame stalls, even when the screen opens after a round closes.
+        self.rows_pending = list(range(len(self.view.bands)))
         bh = g["bottom_h"]
         by = g["h"] - g["pad"] - bh
         x = g["pad"]
@@ -281,6 +255,55 @@ class BiddingScene(Scene):
             object_id=pygame_gui.core.ObjectID(object_id="#accept_penalty", class_id="@danger"),
         )
         self._sync_widgets()
+
+    def build_row(self, i: int) -> None:
+        """The stepper buttons and entries of band row ``i``."""
+        assert self.root is not None
+        root = self.root
+        m = self.app.manager
+        g = self._geometry()
+        cols = self._column_rects()
+        u = g["u"]
+        eh = int(u * 1.7)
+        b = self.view.bands[i]
+        y = g["rows_y"] + i * g["row_h"] + (g["row_h"] - eh) // 2
+
+        bx, bw = cols["bid"]
+        sw = eh
+        ew = max(40, bw - 2 * sw - 8)
+        minus = pygame_gui.elements.UIButton(
+            pygame.Rect(bx + 2, y, sw, eh), "\u2212", manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id=f"#minus_{b.id}", class_id="@stepper"),
+            tool_tip_text=f"One lot fewer in {b.id} MHz",
+        )
+        entry = pygame_gui.elements.UITextEntryLine(
+            pygame.Rect(bx + 4 + sw, y, ew, eh), manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id=f"#lots_{b.id}"),
+        )
+        entry.set_text(self.lot_text[b.id])
+        plus = pygame_gui.elements.UIButton(
+            pygame.Rect(bx + 6 + sw + ew, y, sw, eh), "+", manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id=f"#plus_{b.id}", class_id="@stepper"),
+            tool_tip_text=f"One lot more in {b.id} MHz",
+        )
+        px, pw = cols["price"]
+        price = pygame_gui.elements.UITextEntryLine(
+            pygame.Rect(px + 4, y, pw - 8, eh), manager=m, container=root,
+            object_id=pygame_gui.core.ObjectID(object_id=f"#price_{b.id}"),
+            placeholder_text="clock",
+        )
+        price.set_text(self.price_text[b.id])
+        self.lot_entries[b.id] = entry
+        self.price_entries[b.id] = price
+        self.steppers[minus] = (b.id, -1)
+        self.steppers[plus] = (b.id, +1)
+
+    def build_pending_rows(self, budget_s: float = 0.008) -> None:
+        started = time.perf_counter()
+        while self.rows_pending:
+            self.build_row(self.rows_pending.pop(0))
+            if time.perf_counter() - started > budget_s:
+                break
 
     def _sync_widgets(self) -> None:
         if self.submit_button is not None:
@@ -311,7 +334,8 @@ class BiddingScene(Scene):
 
     def focus_order(self) -> list[pygame_gui.elements.UITextEntryLine]:
         """Tab order: each band's lots, then each band's price point."""
-        return [self.lot_entries[b] for b in self.band_ids] + [self.price_entries[b] for b in self.band_ids]
+        lots = [self.lot_entries[b] for b in self.band_ids if b in self.lot_entries]
+        return lots + [self.price_entries[b] for b in self.band_ids if b in self.price_entries]
 
     def focus(self, entry: pygame_gui.elements.UITextEntryLine) -> None:
         self.app.manager.set_focus_set(entry)
@@ -344,6 +368,8 @@ class BiddingScene(Scene):
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_TAB:
                 order = self.focus_order()
+                if not order:
+                    return True
                 focused = [i for i, e in enumerate(order) if e.is_focused]
                 i = focused[0] if focused else -1
                 step = -1 if event.mod & pygame.KMOD_SHIFT else 1
@@ -376,6 +402,8 @@ class BiddingScene(Scene):
         self.app.push(HistoryScene(self.app, bidder=self.bidder))
 
     def update(self, dt: float) -> None:
+        if self.rows_pending:
+            self.build_pending_rows()
         if self.time_left is None:
             return
         self.time_left -= dt
@@ -392,6 +420,20 @@ class BiddingScene(Scene):
     # ---------------------------------------------------------- drawing
 
     def draw(self, surface: pygame.Surface) -> None:
+        """Blit the screen from a cache, redrawn only when what it shows changes (frame time)."""
+        secs = None if self.time_left is None else int(self.time_left + 0.999)
+        key = (
+            self.app.size, id(self.app.fonts), tuple(self.lot_text.values()), tuple(self.price_text.values()),
+            self.accept_penalty, self.notice, secs, tuple(r.message for r in self.refusals), tuple(self.input_errors),
+        )
+        if self._cache is None or key != self._cache_key or self._cache.get_size() != surface.get_size():
+            self._cache = pygame.Surface(surface.get_size())
+            self._cache.fill(self.app.colours["bg"])
+            self._draw_all(self._cache)
+            self._cache_key = key
+        surface.blit(self._cache, (0, 0))
+
+    def _draw_all(self, surface: pygame.Surface) -> None:
         g = self._geometry()
         c = self.app.colours
         f = self.app.fonts
