@@ -146,6 +146,8 @@ class BiddingScene(Scene):
                 )
         self.input_errors = errors
         self.refusals = self.match.check(self.bidder, self.bids(), accept_penalty=self.accept_penalty)
+        if self.can_submit:
+            self.notice = ""  # an old "not submitted" note no longer applies
         self._sync_widgets()
 
     @property

@@ -31,7 +31,7 @@ class MenuScene(Scene):
         root = self.make_root()
         w, h = self.app.size
         u = self.app.fonts.unit
-        pw, ph = int(u * 20), int(u * 17)
+        pw, ph = int(u * 20), int(u * 14.5)
         self.panel_rect = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         bw, bh = pw - 4 * u, int(u * 2.4)
         x = self.panel_rect.x + 2 * u
@@ -96,3 +96,4 @@ class MenuScene(Scene):
         draw_text(surface, f.small, sub, c["muted"], (r.centerx, r.y + int(u * 2.3)), "midtop")
         if self.message:
             draw_text(surface, f.small, self.message, c["ok"], (r.centerx, r.bottom + u // 2), "midtop")
+        draw_text(surface, f.small, "Esc resume · S save · Q quit", c["muted"], (r.centerx, r.bottom - u), "midbottom")
