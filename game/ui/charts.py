@@ -531,10 +531,22 @@ def draw_table(
     bold = bold_font or font
     total = sum(c.weight for c in columns) or 1.0
     pad = 8
+    # Each column gets at least its widest cell, so right-aligned figures never run
+    # into their neighbour; what is left is shared by weight.
+    needed = []
+    for j, c in enumerate(columns):
+        cells = [style.small_font.size(c.header)[0]]
+        cells += [(bold if i in bold_rows else font).size(row[j])[0] for i, row in enumerate(rows) if j < len(row)]
+        needed.append(max(cells) + 2 * pad)
+    spare = rect.w - sum(needed)
+    widths = (
+        [n + spare * c.weight / total for n, c in zip(needed, columns, strict=True)]
+        if spare >= 0
+        else [rect.w * c.weight / total for c in columns]
+    )
     xs: list[tuple[int, int]] = []
     x = float(rect.x)
-    for c in columns:
-        w = rect.w * c.weight / total
+    for w in widths:
         xs.append((int(x) + pad, int(x + w) - pad))
         x += w
     line_h = font.get_linesize() + 6

@@ -429,6 +429,10 @@ class ResultsScene(Scene):
             Column("revenue", "right", 1.2),
             Column("PKR", "right", 1.2),
         ]
+        if self.assignment is None:
+            # No positioning stage: an all-dash column only crowds the figures.
+            columns.pop(4)
+            rows = [row[:4] + row[5:] for row in rows]
         y = draw_table(
             surface,
             pygame.Rect(right.x + 4, right.y + 16 + head.get_height(), right.w - 8, right.h),
