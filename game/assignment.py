@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from game.allocation import AllocationOutcome
 from game.scenario import Scenario
-from game.units import fmt_usd_exact
+from game.units import fmt_pkr, fmt_usd, fmt_usd_exact, to_pkr
 
 RULE_STAGE_CLOSED = "stage closed"
 RULE_NOT_POSITIONED = "band not positioned"
@@ -510,3 +510,41 @@ def describe(result: BandAssignment) -> str:
         for i, w in enumerate(result.order)
     ]
     return f"{result.band} MHz in {result.rounds} round(s): " + ", ".join(parts)
+
+
+def add_to_summary_json(doc: dict[str, Any], scenario: Scenario, outcome: AssignmentOutcome) -> None:
+    """Put assignment prices on top of a ``summary_json`` document (they are revenue too).
+
+    ``revenue_usd``/``revenue_pkr`` become totals of both stages; the split is in
+    ``allocation_revenue_usd`` and ``assignment_revenue_usd``. Per band and per
+    bidder the allocation figures stay as they are, beside
+    ``assignment_revenue_usd``/``assignment_payment_usd`` and ``total_payment_usd``.
+    """
+    allocation = int(doc["revenue_usd"])
+    total = allocation + outcome.revenue_usd
+    doc["allocation_revenue_usd"] = allocation
+    doc["assignment_revenue_usd"] = outcome.revenue_usd
+    doc["revenue_usd"] = total
+    doc["revenue_pkr"] = to_pkr(total, scenario.exchange_rate_pkr_per_usd)
+    for band_id, band in doc.get("bands", {}).items():
+        band["assignment_revenue_usd"] = outcome.band_revenue_usd(band_id)
+    for bidder, entry in doc.get("bidders", {}).items():
+        extra = outcome.payments.get(bidder, 0)
+        entry["assignment_payment_usd"] = extra
+        entry["total_payment_usd"] = int(entry["payment_usd"]) + extra
+
+
+def assignment_text(scenario: Scenario, allocation_revenue_usd: int, outcome: AssignmentOutcome) -> str:
+    """The assignment stage for the terminal report: a line per band and revenue of both stages."""
+    if not outcome.bands:
+        return "Assignment stage: no band needed positioning (fewer than two winners where positioning applies)."
+    lines = ["Assignment stage (positions bottom to top, price on top of the allocation price):"]
+    lines += [f"  {describe(result)}" + ("  HALTED: contested positions drawn" if result.status == "halted" else "")
+              for result in outcome.bands.values()]
+    total = allocation_revenue_usd + outcome.revenue_usd
+    lines.append(
+        f"Revenue with positioning: {fmt_usd(total)} (${total:,}) = allocation {fmt_usd(allocation_revenue_usd)} "
+        f"+ assignment {fmt_usd(outcome.revenue_usd)}; "
+        f"{fmt_pkr(to_pkr(total, scenario.exchange_rate_pkr_per_usd))}"
+    )
+    return "\n".join(lines)
