@@ -35,7 +35,12 @@ class TournamentError(Exception):
 
 def mp_context() -> BaseContext:
     methods = mp.get_all_start_methods()
-    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    # The server imports the engine once; each worker forked from it starts without re-importing.
+    ctx.set_forkserver_preload(["game.tournament.play", "game.agents.registry", "game.welfare", "game.values"])
+    return ctx
 
 
 def _worker_main(conn: Connection, beat: Any, setup: TournamentSetup) -> None:
