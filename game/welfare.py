@@ -206,7 +206,9 @@ def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) 
         integrality=np.ones(n_cols, dtype=np.int8),
         bounds=Bounds(np.zeros(n_cols), np.ones(n_cols)),
         constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(upper, dtype=np.float64)),
-        options={"mip_rel_gap": 0.0, "presolve": True},
+        # Presolve off: on these small models it saves more than it costs, and HiGHS 1.12 prints a stray
+        # debug line to stdout when mapping a presolved solution back (ERGO-Code/HiGHS#2783).
+        options={"mip_rel_gap": 0.0, "presolve": False},
     )
     if result.x is None:
         raise RuntimeError(f"HiGHS found no welfare optimum: {result.message}")

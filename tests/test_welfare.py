@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from game.allocation import AllocationOutcome
 from game.rules import BidderLimits
 from game.scenario import Band, BidderProfile, Caps, Scenario, load_scenario
-from game.values import Valuation
+from game.values import Valuation, draw_valuations
 from game.welfare import (
     WelfareError,
     efficiency_json,
@@ -401,3 +401,12 @@ def test_evaluate_needs_a_valuation_for_every_bidder_in_the_outcome() -> None:
     valuations = {"b0": Valuation("b0", {"A": (0, 1, 2)}, 0)}
     with pytest.raises(WelfareError, match="no valuation for bidder"):
         evaluate(scenario, valuations, outcome_of({"b0": {"A": 1}, "b1": {"A": 1}}, {"b0": 0, "b1": 0}))
+
+
+def test_solver_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    # HiGHS can write to the process's stdout behind Python's back; --json to stdout must stay clean.
+    for seed in (2, 18):  # seeds on which HiGHS 1.12 printed a debug line with presolve on
+        optimal_allocation(PAKISTAN, draw_valuations(PAKISTAN, PAKISTAN.bidder_ids, seed))
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err == ""
