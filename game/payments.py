@@ -302,6 +302,16 @@ def schedule_json(s: PaymentSchedule) -> dict[str, object]:
     }
 
 
+def schedules_json(schedules: Mapping[str, PaymentSchedule]) -> dict[str, dict[str, object]]:
+    """Per winner, as :func:`schedule_json`."""
+    return {bidder: schedule_json(s) for bidder, s in schedules.items()}
+
+
+def schedules_text(schedules: Mapping[str, PaymentSchedule]) -> str:
+    """Per winner, as :func:`schedule_text`, each headed by the bidder id."""
+    return "\n\n".join(f"{bidder}: {schedule_text(s)}" for bidder, s in schedules.items())
+
+
 def schedule_text(s: PaymentSchedule) -> str:
     """A plain-text table of the cash flow with totals and NPV."""
     if s.plan == "upfront":

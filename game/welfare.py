@@ -210,7 +210,8 @@ def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) 
         # debug line to stdout when mapping a presolved solution back (ERGO-Code/HiGHS#2783).
         options={"mip_rel_gap": 0.0, "presolve": False},
     )
-    if result.x is None:
+    if result.status != 0 or result.x is None:
+        # No time or node limit is set, so anything but "optimal" is a solver failure, never an approximation.
         raise RuntimeError(f"HiGHS found no welfare optimum: {result.message}")
 
     lots = {b: dict(bundle) for b, bundle in empty.items()}

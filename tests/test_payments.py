@@ -19,6 +19,8 @@ from game.payments import (
     payment_schedule,
     schedule_json,
     schedule_text,
+    schedules_json,
+    schedules_text,
     winner_schedules,
 )
 from game.scenario import load_scenario
@@ -249,3 +251,13 @@ def test_winner_schedules_cover_winners_only() -> None:
     schedules = winner_schedules(PAKISTAN, {"jazz": 300_000_000, "zong": 0}, "deferred", upfront_percent=Decimal(60))
     assert list(schedules) == ["jazz"]
     assert schedules["jazz"].rows[0].principal_usd == 180_000_000
+
+
+def test_schedules_for_all_winners_as_json_and_text() -> None:
+    schedules = winner_schedules(PAKISTAN, {"jazz": 300_000_000, "ufone": 100_000_000}, "upfront")
+    data = schedules_json(schedules)
+    assert set(data) == {"jazz", "ufone"}
+    assert data["ufone"]["npv_usd"] == 89_285_714  # 100m / 1.12
+    text = schedules_text(schedules)
+    assert text.startswith("jazz: upfront: $300m")
+    assert "ufone: upfront: $100m" in text
