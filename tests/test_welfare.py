@@ -410,3 +410,23 @@ def test_solver_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
     out, err = capfd.readouterr()
     assert out == ""
     assert err == ""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_truthful_auction_is_evaluated_against_the_optimum(seed: int) -> None:
+    from game.agents.registry import make_agent
+    from game.allocation import ClockAuction
+    from game.session import run_allocation
+
+    bidders = ["jazz", "zong", "ufone"]
+    valuations = draw_valuations(PAKISTAN, bidders, seed)
+    rng = np.random.default_rng(seed)
+    agents = {b: make_agent("truthful", b, PAKISTAN, valuations[b], rng) for b in bidders}
+    outcome = run_allocation(ClockAuction(PAKISTAN, bidders, seed=seed), agents).outcome
+    report = evaluate(PAKISTAN, valuations, outcome)
+    assert 0 <= report.welfare_usd <= report.optimal_welfare_usd
+    assert 0 <= report.efficiency <= 1
+    for b in bidders:
+        w = report.bidders[b]
+        assert w.value_usd == valuations[b].value(outcome.lots[b])
+        assert w.utility_usd == w.value_usd - outcome.payments[b] - outcome.forfeited_deposits.get(b, 0)
