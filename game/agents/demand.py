@@ -13,6 +13,7 @@ reads engine state (only prices, limits and the bidder's own values).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ import numpy as np
 from game.rules import BidderLimits
 from game.scenario import Scenario
 from game.values import Valuation
+
+_FULL_PRODUCT = 50_000
+"""Largest candidate product searched in one vectorised pass; beyond it, the pruned band-by-band search."""
 
 
 @dataclass(frozen=True)
@@ -149,9 +153,8 @@ class DemandSolver:
         budget_usd: int | None,
     ) -> tuple[int, ...]:
         lim = self.limits
-        n_bands = len(cands)
-        # Resource rows: cost, overall MHz, low-band MHz, eligibility points; limits to match.
         big = np.iinfo(np.int64).max // 4
+        # Rows: utility, then the resources (cost, overall MHz, low-band MHz, eligibility points) and their limits.
         limit = np.array(
             [
                 budget_usd if budget_usd is not None else big,
@@ -162,42 +165,58 @@ class DemandSolver:
             dtype=np.int64,
         )
         per_band = []
-        for k in range(n_bands):
-            q = np.array(cands[k], dtype=np.int64)
-            res = np.stack(
-                [q * prices[k], q * lim.lot_tenths[k], q * (lim.lot_tenths[k] if lim.is_low[k] else 0), q * lim.points[k]]
-            )
-            per_band.append((q, np.array(utils[k], dtype=np.int64), res))
+        for k, (ks, us) in enumerate(zip(cands, utils, strict=True)):
+            p, t, e = prices[k], lim.lot_tenths[k], lim.points[k]
+            lt = t if lim.is_low[k] else 0
+            per_band.append(np.array([(u, q * p, q * t, q * lt, q * e) for q, u in zip(ks, us, strict=True)], dtype=np.int64))
+        if math.prod(len(c) for c in cands) <= _FULL_PRODUCT:
+            return self._search_product(cands, per_band, limit)
+        return self._search_pruned(cands, per_band, limit)
+
+    @staticmethod
+    def _search_product(cands: list[list[int]], per_band: list[np.ndarray], limit: np.ndarray) -> tuple[int, ...]:
+        """Every combination at once; argmax over the feasible ones picks the lexicographically smallest best."""
+        total = per_band[0]
+        for rows in per_band[1:]:
+            total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
+        fits = (total[:, 1:] <= limit).all(axis=1)
+        utility = np.where(fits, total[:, 0], np.iinfo(np.int64).min)
+        flat = int(np.argmax(utility))
+        picks = np.unravel_index(flat, tuple(len(c) for c in cands))
+        return tuple(c[int(i)] for c, i in zip(cands, picks, strict=True))
+
+    @staticmethod
+    def _search_pruned(cands: list[list[int]], per_band: list[np.ndarray], limit: np.ndarray) -> tuple[int, ...]:
+        """Band by band, dropping partial bundles that cannot fit or cannot beat a known feasible bundle."""
+        n_bands = len(cands)
         # Suffix bounds: the best utility and the lowest resources the remaining bands can add.
         max_u_after = [0] * (n_bands + 1)
         lo_u_after = [0] * (n_bands + 1)
         lo_res_after = [np.zeros(4, dtype=np.int64) for _ in range(n_bands + 1)]
         for k in range(n_bands - 1, -1, -1):
-            _, u, res = per_band[k]
-            max_u_after[k] = max_u_after[k + 1] + int(u[-1])
-            lo_u_after[k] = lo_u_after[k + 1] + int(u[0])
-            lo_res_after[k] = lo_res_after[k + 1] + res[:, 0]
+            rows = per_band[k]
+            max_u_after[k] = max_u_after[k + 1] + int(rows[-1, 0])
+            lo_u_after[k] = lo_u_after[k + 1] + int(rows[0, 0])
+            lo_res_after[k] = lo_res_after[k + 1] + rows[0, 1:]
         choice = np.zeros((1, 0), dtype=np.int64)
-        total_u = np.zeros(1, dtype=np.int64)
-        total_res = np.zeros((4, 1), dtype=np.int64)
+        total = np.zeros((1, 5), dtype=np.int64)
         floor = lo_u_after[0]  # the all-minimum bundle is feasible (checked by the caller)
         for k in range(n_bands):
-            q, u, res = per_band[k]
-            n_old, n_new = total_u.shape[0], q.shape[0]
-            total_u = (total_u[:, None] + u[None, :]).reshape(-1)
-            total_res = (total_res[:, :, None] + res[:, None, :]).reshape(4, -1)
+            rows = per_band[k]
+            n_old, n_new = total.shape[0], rows.shape[0]
+            total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
             choice = np.concatenate(
-                [np.repeat(choice, n_new, axis=0), np.tile(q, n_old)[:, None]], axis=1
+                [np.repeat(choice, n_new, axis=0), np.tile(np.arange(n_new), n_old)[:, None]], axis=1
             )
             # Completing with the remaining bands' minimum must still fit; else the partial bundle is dead.
-            fits = np.all(total_res + lo_res_after[k + 1][:, None] <= limit[:, None], axis=0)
-            completed = total_u + lo_u_after[k + 1]
+            fits = (total[:, 1:] + lo_res_after[k + 1] <= limit).all(axis=1)
+            completed = total[:, 0] + lo_u_after[k + 1]
             if fits.any():
                 floor = max(floor, int(completed[fits].max()))
-            keep = fits & (total_u + max_u_after[k + 1] >= floor)
-            total_u, total_res, choice = total_u[keep], total_res[:, keep], choice[keep]
-        best = int(np.argmax(total_u))
-        return tuple(int(x) for x in choice[best])
+            keep = fits & (total[:, 0] + max_u_after[k + 1] >= floor)
+            total, choice = total[keep], choice[keep]
+        best = int(np.argmax(total[:, 0]))
+        return tuple(c[int(i)] for c, i in zip(cands, choice[best], strict=True))
 
 
 def best_bundle(
