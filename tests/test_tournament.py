@@ -332,3 +332,22 @@ def test_ray_backend_without_ray_says_how_to_install(tmp_path: Path, monkeypatch
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     with pytest.raises(TournamentError, match="distributed"):
         run_tournament(config(tmp_path, backend="ray"))
+
+
+def test_progress_bar_shows_count_rate_and_time_left_only_where_asked() -> None:
+    import io
+
+    from game.tournament.progress import Progress, fmt_duration
+
+    quiet = io.StringIO()
+    bar = Progress(10, stream=quiet)  # not a terminal: draws nothing
+    bar.advance()
+    bar.close()
+    assert quiet.getvalue() == ""
+    shown = io.StringIO()
+    bar = Progress(10, done=4, stream=shown, enabled=True)
+    bar.advance(6)
+    bar.close()
+    text = shown.getvalue()
+    assert "10/10" in text and "auctions/s" in text and "left" in text and text.endswith("\n")
+    assert fmt_duration(3725) == "1h02m"
