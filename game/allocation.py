@@ -109,8 +109,11 @@ class _Change:
     k: int
     target: int
     price: int
-    key: Fraction
+    key: Fraction | int
     tie: int
+    increase: bool = False
+    stuck: bool = False
+    """Failed its last test, and nothing it depends on has changed since."""
 
 
 def posted_price(
@@ -165,7 +168,8 @@ class ClockAuction:
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._bands = scenario.bands
-        self._index = {b.id: k for k, b in enumerate(scenario.bands)}
+        self._ids = scenario.band_ids
+        self._index = {band_id: k for k, band_id in enumerate(self._ids)}
         self._supply = tuple(b.lots for b in scenario.bands)
         self._reserve = tuple(b.reserve_usd for b in scenario.bands)
         self._start = list(self._reserve)
@@ -179,6 +183,9 @@ class ClockAuction:
         self.round = 1
         self.status: Status = "open"
         self.history: list[RoundResult] = []
+        # Per band, one entry a round: views read these instead of walking the history.
+        self._price_history: list[list[int]] = [[] for _ in self._bands]
+        self._demand_history: list[list[int]] = [[] for _ in self._bands]
 
     # ------------------------------------------------------------ state
 
@@ -187,13 +194,21 @@ class ClockAuction:
         return self.status != "open"
 
     def start_prices(self) -> dict[str, int]:
-        return {b.id: p for b, p in zip(self._bands, self._start, strict=True)}
+        return dict(zip(self._ids, self._start, strict=True))
 
     def clock_prices(self) -> dict[str, int]:
-        return {b.id: p for b, p in zip(self._bands, self._clock, strict=True)}
+        return dict(zip(self._ids, self._clock, strict=True))
 
     def processed(self, bidder: str) -> dict[str, int]:
-        return {b.id: q for b, q in zip(self._bands, self._processed[bidder], strict=True)}
+        return dict(zip(self._ids, self._processed[bidder], strict=True))
+
+    def price_history(self) -> dict[str, tuple[int, ...]]:
+        """Posted price per band after each round so far."""
+        return {band_id: tuple(h) for band_id, h in zip(self._ids, self._price_history, strict=True)}
+
+    def demand_history(self) -> dict[str, tuple[int, ...]]:
+        """Aggregate demand per band after each round so far (not every bidder may see it)."""
+        return {band_id: tuple(h) for band_id, h in zip(self._ids, self._demand_history, strict=True)}
 
     def eligibility(self, bidder: str) -> int | None:
         return self._eligibility[bidder]
@@ -290,16 +305,17 @@ class ClockAuction:
                 if target[k] != current[k]:
                     price = prices[k] if prices[k] is not None else self._clock[k]
                     assert price is not None
-                    span = self._clock[k] - self._start[k]
-                    key = Fraction(price - self._start[k], span) if span else Fraction(0)
-                    changes.append(_Change(bidder, k, target[k], price, key, 0))
+                    # Exact fractions, built only for interior prices (the hot path sees mostly ends).
+                    above, span = price - self._start[k], self._clock[k] - self._start[k]
+                    key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
+                    changes.append(_Change(bidder, k, target[k], price, key, 0, target[k] > current[k]))
         if changes:
             ties = self._rng.permutation(len(changes))
             for change, tie in zip(changes, ties, strict=True):
                 change.tie = int(tie)
         changes.sort(key=lambda c: (c.key, c.tie))
 
-        demand = [sum(self._processed[b][k] for b in self.bidders) for k in range(n_bands)]
+        demand = [sum(lots) for lots in zip(*(self._processed[b] for b in self.bidders), strict=True)]
         decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
         steps, unapplied = self._process(changes, demand, decrease_prices)
 
@@ -325,12 +341,15 @@ class ClockAuction:
             steps=tuple(steps),
             unapplied=tuple(unapplied),
             processed={b: self.processed(b) for b in self.bidders},
-            aggregate_demand={band.id: demand[k] for k, band in enumerate(self._bands)},
-            posted_prices={band.id: posted[k] for k, band in enumerate(self._bands)},
+            aggregate_demand=dict(zip(self._ids, demand, strict=True)),
+            posted_prices=dict(zip(self._ids, posted, strict=True)),
             eligibility=dict(self._eligibility),
             newly_excluded=tuple(newly_excluded),
         )
         self.history.append(result)
+        for k in range(n_bands):
+            self._price_history[k].append(posted[k])
+            self._demand_history[k].append(demand[k])
         self._submissions = {}
 
         excess = [demand[k] > self._supply[k] for k in range(n_bands)]
@@ -352,17 +371,33 @@ class ClockAuction:
     def _process(
         self, queue: list[_Change], demand: list[int], decrease_prices: list[list[int]]
     ) -> tuple[list[ProcessingStep], list[Unapplied]]:
-        """Apply queued changes head first, re-testing from the head after every application."""
+        """Apply queued changes head first, re-testing from the head after every application.
+
+        A change that failed its test is not tested again until something it
+        depends on moves, because the test would fail the same way: a
+        decrease in band k depends only on the demand in k (it rises only
+        when an increase in k applies); an increase depends only on its own
+        bidder's processed demand (room frees only when that bidder's
+        decrease applies). The first change that *can* apply is the same as
+        with a full re-test; only the futile tests are skipped.
+        """
         steps: list[ProcessingStep] = []
-        while queue:
-            for i, change in enumerate(queue):
-                moved = self._apply(change, demand, decrease_prices, steps)
-                if moved:
-                    if self._processed[change.bidder][change.k] == change.target:
-                        del queue[i]
-                    break
-            else:
-                break
+        i = 0
+        while i < len(queue):
+            change = queue[i]
+            if change.stuck or not self._apply(change, demand, decrease_prices, steps):
+                change.stuck = True
+                i += 1
+                continue
+            if self._processed[change.bidder][change.k] == change.target:
+                del queue[i]
+            for other in queue:
+                if other.stuck and (
+                    (change.increase and not other.increase and other.k == change.k)
+                    or (not change.increase and other.increase and other.bidder == change.bidder)
+                ):
+                    other.stuck = False
+            i = 0
         return steps, [self._why_unapplied(c, demand) for c in queue]
 
     def _apply(

@@ -133,12 +133,8 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         cap_headroom=limits.usage(bundle).headroom(),
         obligation=obligation,
         last_round=_last_round(scenario, last, bidder) if last else None,
-        price_history={b.id: tuple(r.posted_prices[b.id] for r in history) for b in scenario.bands},
-        demand_history=(
-            {b.id: tuple(r.aggregate_demand[b.id] for r in history) for b in scenario.bands}
-            if policy == "aggregate"
-            else None
-        ),
+        price_history=auction.price_history(),
+        demand_history=auction.demand_history() if policy == "aggregate" else None,
     )
 
 
