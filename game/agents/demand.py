@@ -13,6 +13,7 @@ reads engine state (only prices, limits and the bidder's own values).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from game.rules import BidderLimits
 from game.scenario import Scenario
 from game.values import Valuation
 
-_FULL_PRODUCT = 50_000
-"""Largest candidate product searched in one vectorised pass; beyond it, the pruned band-by-band search."""
+_NO_LIMIT = 1 << 62
+"""Stands for no eligibility or budget limit; far above any sum of prices or points."""
+_PREFIX_PRODUCT = 5_000
+"""Most combinations of all bands but the last searched in plain Python; beyond, the vectorised pruned search."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,16 @@ class DemandSolver:
         self.valuation = valuation
         self.limits = limits
         self.curves = tuple(tuple(valuation.band_values[b]) for b in limits.band_ids)
+        lim = limits
+        # Per lot of each band, the resources that do not depend on prices: overall MHz, low-band MHz, points.
+        self._fixed_use = tuple(
+            (t, t if low else 0, e) for t, low, e in zip(lim.lot_tenths, lim.is_low, lim.points, strict=True)
+        )
+        # The most lots each band alone allows under supply and the caps (before eligibility and budget).
+        self._most_lots = tuple(
+            min(m, lim.overall_tenths // t, lim.low_tenths // t if low else m)
+            for m, t, low in zip(lim.max_lots, lim.lot_tenths, lim.is_low, strict=True)
+        )
 
     def utility(self, bundle: Sequence[int], prices: Sequence[int]) -> int:
         return sum(c[q] - p * q for c, q, p in zip(self.curves, bundle, prices, strict=True))
@@ -113,11 +126,7 @@ class DemandSolver:
         for k in range(n_bands):
             curve = self.curves[k]
             p = prices[k]
-            m = lim.lot_tenths[k]
-            hi = lim.max_lots[k]
-            hi = min(hi, lim.overall_tenths // m)
-            if lim.is_low[k]:
-                hi = min(hi, lim.low_tenths // m)
+            hi = self._most_lots[k]
             if eligibility is not None and lim.points[k] > 0:
                 hi = min(hi, eligibility // lim.points[k])
             if budget_usd is not None and p > 0:
@@ -136,87 +145,131 @@ class DemandSolver:
                     us.append(u)
             cands.append(ks)
             utils.append(us)
-        top = tuple(ks[-1] for ks in cands)
-        if self.feasible(top, prices, eligibility=eligibility, budget_usd=budget_usd):
-            return top
-        low_bundle = tuple(ks[0] for ks in cands)
-        if not self.feasible(low_bundle, prices, eligibility=eligibility, budget_usd=budget_usd):
-            return None
-        return self._search(cands, utils, prices, eligibility, budget_usd)
-
-    def _search(
-        self,
-        cands: list[list[int]],
-        utils: list[list[int]],
-        prices: Sequence[int],
-        eligibility: int | None,
-        budget_usd: int | None,
-    ) -> tuple[int, ...]:
-        lim = self.limits
-        big = np.iinfo(np.int64).max // 4
-        # Rows: utility, then the resources (cost, overall MHz, low-band MHz, eligibility points) and their limits.
-        limit = np.array(
-            [
-                budget_usd if budget_usd is not None else big,
-                lim.overall_tenths,
-                lim.low_tenths,
-                eligibility if eligibility is not None else big,
-            ],
-            dtype=np.int64,
+        # Limits on cost, overall MHz, low-band MHz and points, and what a lot of each band uses of them.
+        cap = (
+            budget_usd if budget_usd is not None else _NO_LIMIT,
+            lim.overall_tenths,
+            lim.low_tenths,
+            eligibility if eligibility is not None else _NO_LIMIT,
         )
-        per_band = []
-        for k, (ks, us) in enumerate(zip(cands, utils, strict=True)):
-            p, t, e = prices[k], lim.lot_tenths[k], lim.points[k]
-            lt = t if lim.is_low[k] else 0
-            per_band.append(np.array([(u, q * p, q * t, q * lt, q * e) for q, u in zip(ks, us, strict=True)], dtype=np.int64))
-        if math.prod(len(c) for c in cands) <= _FULL_PRODUCT:
-            return self._search_product(cands, per_band, limit)
-        return self._search_pruned(cands, per_band, limit)
+        per_lot = [(p, *fixed) for p, fixed in zip(prices, self._fixed_use, strict=True)]
+        top = tuple(ks[-1] for ks in cands)
+        if _fits(top, per_lot, cap):
+            return top
+        if not _fits(tuple(ks[0] for ks in cands), per_lot, cap):
+            return None
+        if math.prod(len(c) for c in cands[:-1]) <= _PREFIX_PRODUCT:
+            return _search_prefixes(cands, utils, per_lot, cap)
+        return _search_pruned(cands, utils, per_lot, cap)
 
-    @staticmethod
-    def _search_product(cands: list[list[int]], per_band: list[np.ndarray], limit: np.ndarray) -> tuple[int, ...]:
-        """Every combination at once; argmax over the feasible ones picks the lexicographically smallest best."""
-        total = per_band[0]
-        for rows in per_band[1:]:
-            total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
-        fits = (total[:, 1:] <= limit).all(axis=1)
-        utility = np.where(fits, total[:, 0], np.iinfo(np.int64).min)
-        flat = int(np.argmax(utility))
-        picks = np.unravel_index(flat, tuple(len(c) for c in cands))
-        return tuple(c[int(i)] for c, i in zip(cands, picks, strict=True))
 
-    @staticmethod
-    def _search_pruned(cands: list[list[int]], per_band: list[np.ndarray], limit: np.ndarray) -> tuple[int, ...]:
-        """Band by band, dropping partial bundles that cannot fit or cannot beat a known feasible bundle."""
-        n_bands = len(cands)
-        # Suffix bounds: the best utility and the lowest resources the remaining bands can add.
-        max_u_after = [0] * (n_bands + 1)
-        lo_u_after = [0] * (n_bands + 1)
-        lo_res_after = [np.zeros(4, dtype=np.int64) for _ in range(n_bands + 1)]
-        for k in range(n_bands - 1, -1, -1):
-            rows = per_band[k]
-            max_u_after[k] = max_u_after[k + 1] + int(rows[-1, 0])
-            lo_u_after[k] = lo_u_after[k + 1] + int(rows[0, 0])
-            lo_res_after[k] = lo_res_after[k + 1] + rows[0, 1:]
-        choice = np.zeros((1, 0), dtype=np.int64)
-        total = np.zeros((1, 5), dtype=np.int64)
-        floor = lo_u_after[0]  # the all-minimum bundle is feasible (checked by the caller)
-        for k in range(n_bands):
-            rows = per_band[k]
-            n_old, n_new = total.shape[0], rows.shape[0]
-            total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
-            choice = np.concatenate(
-                [np.repeat(choice, n_new, axis=0), np.tile(np.arange(n_new), n_old)[:, None]], axis=1
-            )
-            # Completing with the remaining bands' minimum must still fit; else the partial bundle is dead.
-            fits = (total[:, 1:] + lo_res_after[k + 1] <= limit).all(axis=1)
-            completed = total[:, 0] + lo_u_after[k + 1]
-            if fits.any():
-                floor = max(floor, int(completed[fits].max()))
-            keep = fits & (total[:, 0] + max_u_after[k + 1] >= floor)
-            total, choice = total[keep], choice[keep]
-        best = int(np.argmax(total[:, 0]))
-        return tuple(c[int(i)] for c, i in zip(cands, choice[best], strict=True))
+def _fits(bundle: tuple[int, ...], per_lot: list[tuple[int, int, int, int]], cap: tuple[int, int, int, int]) -> bool:
+    use = [0, 0, 0, 0]
+    for q, r in zip(bundle, per_lot, strict=True):
+        if q:
+            use[0] += q * r[0]
+            use[1] += q * r[1]
+            use[2] += q * r[2]
+            use[3] += q * r[3]
+    return use[0] <= cap[0] and use[1] <= cap[1] and use[2] <= cap[2] and use[3] <= cap[3]
+
+
+def _search_prefixes(
+    cands: list[list[int]],
+    utils: list[list[int]],
+    per_lot: list[tuple[int, int, int, int]],
+    cap: tuple[int, int, int, int],
+) -> tuple[int, ...]:
+    """Every combination of the bands but the last; the last band's best quantity follows from what is left.
+
+    Every resource grows with the quantity and the candidates' utility grows
+    with it too, so in the last band the best choice is the largest candidate
+    that still fits. Prefixes come in lexicographic order and only a strictly
+    better one replaces the best, so ties keep the lexicographically smallest
+    bundle, as the pruned search does.
+    """
+    last = len(cands) - 1
+    # Lowest resources the bands after k need (their smallest candidate), to drop dead prefixes early.
+    need_after = [(0, 0, 0, 0)] * (last + 1)
+    for k in range(last - 1, -1, -1):
+        q0 = cands[k + 1][0]
+        a, r = need_after[k + 1], per_lot[k + 1]
+        need_after[k] = (a[0] + q0 * r[0], a[1] + q0 * r[1], a[2] + q0 * r[2], a[3] + q0 * r[3])
+    # A prefix: (utility, cost, MHz, low MHz, points, quantities so far).
+    prefixes: list[tuple[int, int, int, int, int, tuple[int, ...]]] = [(0, 0, 0, 0, 0, ())]
+    for k in range(last):
+        need = need_after[k]
+        c0, c1, c2, c3 = cap[0] - need[0], cap[1] - need[1], cap[2] - need[2], cap[3] - need[3]
+        r0, r1, r2, r3 = per_lot[k]
+        grown = []
+        for u, x0, x1, x2, x3, qs in prefixes:
+            for q, uq in zip(cands[k], utils[k], strict=True):
+                y0, y1, y2, y3 = x0 + q * r0, x1 + q * r1, x2 + q * r2, x3 + q * r3
+                if y0 > c0 or y1 > c1 or y2 > c2 or y3 > c3:
+                    break  # resources only grow along the candidates
+                grown.append((u + uq, y0, y1, y2, y3, (*qs, q)))
+        prefixes = grown
+    ks, us = cands[last], utils[last]
+    r0, r1, r2, r3 = per_lot[last]
+    best_u = 0
+    best: tuple[int, ...] | None = None
+    for u, x0, x1, x2, x3, qs in prefixes:
+        most = ks[-1]
+        for left, each in ((cap[0] - x0, r0), (cap[1] - x1, r1), (cap[2] - x2, r2), (cap[3] - x3, r3)):
+            if each > 0 and left // each < most:
+                most = left // each
+        i = bisect.bisect_right(ks, most) - 1
+        total = u + us[i]
+        if best is None or total > best_u:
+            best_u, best = total, (*qs, ks[i])
+    assert best is not None  # the all-minimum bundle fits (checked by the caller)
+    return best
+
+
+def _search_pruned(
+    cands: list[list[int]],
+    utils: list[list[int]],
+    per_lot: list[tuple[int, int, int, int]],
+    cap: tuple[int, int, int, int],
+) -> tuple[int, ...]:
+    """Vectorised, band by band, dropping partial bundles that cannot fit or cannot beat a known feasible one.
+
+    For large candidate spaces. Rows stay in lexicographic order and argmax
+    takes the first best, so ties keep the lexicographically smallest bundle.
+    """
+    n_bands = len(cands)
+    limit = np.array(cap, dtype=np.int64)
+    # Rows per band: utility, then cost, overall MHz, low-band MHz, points.
+    per_band = [
+        np.array([(u, q * r[0], q * r[1], q * r[2], q * r[3]) for q, u in zip(ks, us, strict=True)], dtype=np.int64)
+        for ks, us, r in zip(cands, utils, per_lot, strict=True)
+    ]
+    # Suffix bounds: the best utility and the lowest resources the remaining bands can add.
+    max_u_after = [0] * (n_bands + 1)
+    lo_u_after = [0] * (n_bands + 1)
+    lo_res_after = [np.zeros(4, dtype=np.int64) for _ in range(n_bands + 1)]
+    for k in range(n_bands - 1, -1, -1):
+        rows = per_band[k]
+        max_u_after[k] = max_u_after[k + 1] + int(rows[-1, 0])
+        lo_u_after[k] = lo_u_after[k + 1] + int(rows[0, 0])
+        lo_res_after[k] = lo_res_after[k + 1] + rows[0, 1:]
+    choice = np.zeros((1, 0), dtype=np.int64)
+    total = np.zeros((1, 5), dtype=np.int64)
+    floor = lo_u_after[0]  # the all-minimum bundle fits (checked by the caller)
+    for k in range(n_bands):
+        rows = per_band[k]
+        n_old, n_new = total.shape[0], rows.shape[0]
+        total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
+        choice = np.concatenate([np.repeat(choice, n_new, axis=0), np.tile(np.arange(n_new), n_old)[:, None]], axis=1)
+        # Completing with the remaining bands' minimum must still fit; else the partial bundle is dead.
+        fits = (total[:, 1:] + lo_res_after[k + 1] <= limit).all(axis=1)
+        completed = total[:, 0] + lo_u_after[k + 1]
+        if fits.any():
+            floor = max(floor, int(completed[fits].max()))
+        keep = fits & (total[:, 0] + max_u_after[k + 1] >= floor)
+        total, choice = total[keep], choice[keep]
+    best = int(np.argmax(total[:, 0]))
+    return tuple(c[int(i)] for c, i in zip(cands, choice[best], strict=True))
 
 
 def best_bundle(
