@@ -351,3 +351,14 @@ def test_progress_bar_shows_count_rate_and_time_left_only_where_asked() -> None:
     text = shown.getvalue()
     assert "10/10" in text and "auctions/s" in text and "left" in text and text.endswith("\n")
     assert fmt_duration(3725) == "1h02m"
+
+
+def test_resume_with_fewer_auctions_reports_only_those(reference: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(reference, copy)
+    result = run_tournament(config(copy, auctions=4, resume=True))
+    assert result.done == 4 and result.played_now == 0
+    lines = (reference / "auctions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert (copy / "auctions.csv").read_text(encoding="utf-8") == "".join(lines[:5])

@@ -166,8 +166,9 @@ def run_tournament(
     store = ResultStore(
         config.out_dir, settings(config, prep), prep.setup.bidders, prep.scenario.band_ids, resume=config.resume
     )
+    store.limit = config.auctions
     try:
-        done = store.done()
+        done = {i for i in store.done() if i <= config.auctions}
         tasks = [task_for(config, prep, i) for i in range(1, config.auctions + 1) if i not in done]
         bar = progress if progress is not None else Progress(config.auctions, enabled=False)
         bar.total, bar.done, bar.start_done = config.auctions, len(done), len(done)
@@ -199,7 +200,7 @@ def run_tournament(
         files = [store.write_csv()]
         table = standings(store.seat_rows())
         files.append(write_text_atomic(store.dir / LEADERBOARD_NAME, leaderboard_csv(table)))
-        total_done = store.done_count()
+        total_done = len([i for i in store.done() if i <= config.auctions])
         if config.plots and not interrupted and table:
             files += _plots(store, table, prep.scenario)
         return TournamentResult(

@@ -90,6 +90,8 @@ class ResultStore:
         self.bidders = tuple(bidders)
         self.bands = tuple(bands)
         self.columns = csv_columns(bidders)
+        self.limit: int | None = None
+        """Only auctions numbered up to this go into the CSV and the leaderboard (a resume may ask for fewer)."""
         existed = self.path.exists()
         try:
             self.db = sqlite3.connect(self.path)
@@ -173,13 +175,17 @@ class ResultStore:
 
     def rows(self) -> list[tuple[Any, ...]]:
         cols = ", ".join(f'"{c}"' for c in self.columns)
-        return list(self.db.execute(f"SELECT {cols} FROM auctions ORDER BY auction"))
+        return list(self.db.execute(f"SELECT {cols} FROM auctions WHERE auction <= ? ORDER BY auction", (self._upto(),)))
+
+    def _upto(self) -> int:
+        return self.limit if self.limit is not None else 2**62
 
     def seat_rows(self) -> list[tuple[int, str, int, int, int, float, int]]:
         """(auction, strategy, utility, won_tenths, failures, efficiency, revenue) for every seat, in order."""
         return list(self.db.execute(
             "SELECT s.auction, s.strategy, s.utility_usd, s.won_tenths, s.failures, a.efficiency, a.revenue_usd "
-            "FROM seats s JOIN auctions a ON a.auction = s.auction ORDER BY s.auction, s.seat"
+            "FROM seats s JOIN auctions a ON a.auction = s.auction WHERE s.auction <= ? ORDER BY s.auction, s.seat",
+            (self._upto(),),
         ))
 
     def price_path(self, auction: int) -> dict[str, list[int]]:
