@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import mul
 
 from game.scenario import BidderProfile, Scenario
 from game.units import Tenths, fmt_mhz, fmt_usd_exact
@@ -92,6 +93,8 @@ class BidderLimits:
         self.lot_tenths = tuple(b.lot_tenths for b in scenario.bands)
         self.points = tuple(b.eligibility_points for b in scenario.bands)
         self.is_low = tuple(b.id in caps.low_band_bands for b in scenario.bands)
+        # Lot MHz counted toward the low-band cap (0 elsewhere), so that one dot product gives it.
+        self.low_lot_tenths = tuple(m if low else 0 for m, low in zip(self.lot_tenths, self.is_low, strict=True))
         self.holding = tuple(bidder.holding(b.id) for b in scenario.bands)
         self.overall_base = bidder.total_holdings
         self.low_base = sum(bidder.holding(b) for b in caps.low_band_bands)
@@ -121,12 +124,12 @@ class BidderLimits:
         )
 
     def bundle_points(self, bundle: Sequence[int]) -> int:
-        return sum(q * e for q, e in zip(bundle, self.points, strict=True))
+        return sum(map(mul, bundle, self.points))
 
     def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
         refusals: list[Refusal] = []
         who = self.bidder.name
-        overall = self.overall_base + sum(q * m for q, m in zip(bundle, self.lot_tenths, strict=True))
+        overall = self.overall_base + sum(map(mul, bundle, self.lot_tenths))
         if overall > self.overall_cap:
             refusals.append(
                 Refusal(
@@ -136,7 +139,7 @@ class BidderLimits:
                     f"{fmt_mhz(overall - self.overall_base)} bid), above the cap of {fmt_mhz(self.overall_cap)}",
                 )
             )
-        low_added = sum(q * m for q, m, low in zip(bundle, self.lot_tenths, self.is_low, strict=True) if low)
+        low_added = sum(map(mul, bundle, self.low_lot_tenths))
         if low_added and self.low_base + low_added > self.low_cap:
             low_ids = "+".join(self.scenario.caps.low_band_bands)
             refusals.append(
@@ -174,12 +177,12 @@ class BidderLimits:
             room = (eligibility - self.bundle_points(bundle)) // self.points[k]
             if room < best:
                 best, rule = room, RULE_ACTIVITY
-        overall = self.overall_base + sum(q * t for q, t in zip(bundle, self.lot_tenths, strict=True))
+        overall = self.overall_base + sum(map(mul, bundle, self.lot_tenths))
         room = (self.overall_cap - overall) // m
         if room < best:
             best, rule = room, RULE_OVERALL_CAP
         if self.is_low[k]:
-            low = self.low_base + sum(q * t for q, t, lo in zip(bundle, self.lot_tenths, self.is_low, strict=True) if lo)
+            low = self.low_base + sum(map(mul, bundle, self.low_lot_tenths))
             room = (self.low_cap - low) // m
             if room < best:
                 best, rule = room, RULE_LOW_BAND_CAP
