@@ -26,6 +26,7 @@ from game.rules import (
     BidRefused,
 )
 from game.scenario import Scenario, parse_scenario
+from game.view import build_view
 
 
 def refused(auction: ClockAuction, bidder: str, bids: dict[str, Any], **kw: Any) -> BidRefused:
@@ -407,3 +408,52 @@ def test_rule_unknown_bidder_and_bidder_not_in_the_auction(pakistan: Scenario) -
         ClockAuction(pakistan, ("jazz", "mobilink"))
     auction = ClockAuction(pakistan, ("jazz", "zong"))
     assert rules_of(refused(auction, "ufone", {"2600": 5})) == {RULE_NOT_BIDDING}
+
+
+# ---------------------------------------------------------------- what a bidder sees
+
+
+def test_rule_information_policy_aggregate_shows_demand_own_bids_eligibility_exposure() -> None:
+    auction = excess_round(a=7, b=6)
+    play(auction, {"a": {"x": (4, 1_010_000)}})  # 13 -> 10: a drops 3, all applied; posted $1,010,000
+    view = build_view(auction, "a")
+    assert view.information_policy == "aggregate"
+    (band,) = view.bands
+    assert (band.aggregate_demand, band.excess_demand, band.processed) == (10, False, 4)
+    assert view.last_round is not None
+    assert view.last_round.submitted == {"x": 4} and view.last_round.processed == {"x": 4}
+    assert view.exposure_usd == 4 * 1_010_000  # processed demand x posted price
+    assert view.eligibility == 4 * 10 and view.activity == 40
+    assert view.price_history == {"x": (1_000_000, 1_010_000)}
+    assert view.demand_history == {"x": (13, 10)}
+
+
+def test_rule_information_policy_excess_only_shows_a_flag_instead_of_demand() -> None:
+    tree = scenario_tree([band_table("x", 10, 1_000_000)], {"a": {}, "b": {}})
+    tree["rules"]["information_policy"] = "excess-only"
+    auction = ClockAuction(parse_scenario(tree, source="t"), seed=0)
+    play(auction, {"a": {"x": 6}, "b": {"x": 6}})
+    view = build_view(auction, "a")
+    (band,) = view.bands
+    assert band.aggregate_demand is None
+    assert band.excess_demand is True
+    assert view.demand_history is None
+    assert (band.start_price, band.clock_price) == (1_000_000, 1_050_000)
+
+
+def test_rule_view_reports_own_unapplied_bids_and_nothing_about_rivals(pakistan: Scenario) -> None:
+    auction = ClockAuction(pakistan, ("jazz", "zong", "ufone"), seed=1)
+    play(auction, {"jazz": {"2600": 8, "3500": 12}, "zong": {"2600": 7, "3500": 10}, "ufone": {"2600": 6, "3500": 8}})
+    view = build_view(auction, "jazz")
+    assert view.obligation == {}  # only before round 1
+    play(auction, {"jazz": {"2600": (5, 12_800_000)}, "zong": {"3500": 8}, "ufone": {"3500": (7, 6_600_000)}})
+    view = build_view(auction, "jazz")
+    assert view.last_round is not None
+    assert view.last_round.submitted["2600"] == 5 and view.last_round.processed["2600"] == 6
+    (left,) = view.last_round.unapplied
+    assert left.bidder == "jazz" and left.rule == RULE_NO_EXCESS_SUPPLY
+    text = repr(view)
+    assert "zong" not in text and "ufone" not in text  # no rival's bids, demand or identity
+    first = build_view(ClockAuction(pakistan, ("jazz", "zong"), seed=1), "zong")
+    assert first.obligation == {"2600": 5, "3500": 5}
+    assert first.cap_headroom["overall"] == 3485 - 673
