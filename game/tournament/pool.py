@@ -28,6 +28,8 @@ from typing import Any
 
 from game.tournament.play import AgentModuleError, AuctionPlayer, AuctionRecord, AuctionTask, TournamentSetup
 
+QUEUED_PER_WORKER = 2
+
 
 class TournamentError(Exception):
     """A tournament that cannot go on: bad setup, or a failure that is not an agent's."""
@@ -82,7 +84,8 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.task: AuctionTask | None = None
+        self.tasks: deque[AuctionTask] = deque()
+        """Sent and not yet answered, oldest (the one playing) first."""
         self.ready = False
 
     def busy_since(self) -> tuple[float, int, int]:
@@ -114,11 +117,12 @@ def run_local(
     pending: deque[AuctionTask] = deque(tasks)
     workers = [_Worker(ctx, setup) for _ in range(max(1, min(jobs, len(tasks))))]
     try:
-        while pending or any(w.task is not None for w in workers):
+        while pending or any(w.tasks for w in workers):
             for w in workers:
-                if w.ready and w.task is None and pending:
-                    w.task = pending.popleft()
-                    w.conn.send(w.task)
+                # Two tasks in hand, so a worker never waits for a busy parent between auctions.
+                while w.ready and len(w.tasks) < QUEUED_PER_WORKER and pending:
+                    w.tasks.append(pending.popleft())
+                    w.conn.send(w.tasks[-1])
             for conn in wait([w.conn for w in workers], timeout=0.2):
                 w = next(x for x in workers if x.conn is conn)
                 try:
@@ -131,7 +135,7 @@ def run_local(
                 if kind == "ready":
                     w.ready = True
                 elif kind == "record":
-                    w.task = None
+                    w.tasks.popleft()
                     on_record(payload)
                 elif kind == "setup-error":
                     raise TournamentError(payload)
@@ -142,22 +146,23 @@ def run_local(
                 now = time.monotonic()
                 for i, w in enumerate(workers):
                     since, _, _ = w.busy_since()
-                    if w.task is not None and since > 0 and now - since > hard_limit_s:
+                    if w.tasks and since > 0 and now - since > hard_limit_s:
                         workers[i] = _restart(ctx, setup, w, pending, "hung")
     finally:
         for w in workers:
-            w.stop(kill=True) if w.task is not None else w.stop()
+            w.stop(kill=True) if w.tasks else w.stop()
 
 
 def _restart(ctx: BaseContext, setup: TournamentSetup, w: _Worker, pending: deque[AuctionTask], why: str) -> _Worker:
     """Replace a worker that hung or died; its auction goes back to the queue with the culprit benched."""
     since, seat, round_ = w.busy_since()
-    task = w.task
     w.stop(kill=True)
-    if task is not None:
+    if w.tasks:
+        task = w.tasks[0]
         if since <= 0 or seat in task.bench:
             raise TournamentError(
                 f"auction {task.index}: a worker process {why} outside an agent call; the tournament cannot go on"
             )
-        pending.appendleft(replace(task, bench={**task.bench, seat: round_}))
+        queued = [replace(task, bench={**task.bench, seat: round_}), *list(w.tasks)[1:]]
+        pending.extendleft(reversed(queued))
     return _Worker(ctx, setup)
