@@ -26,7 +26,7 @@ from game.values import Valuation
 
 _NO_LIMIT = 1 << 62
 """Stands for no eligibility or budget limit; far above any sum of prices or points."""
-_PREFIX_PRODUCT = 5_000
+_PREFIX_PRODUCT = 300
 """Most combinations of all bands but the last searched in plain Python; beyond, the vectorised pruned search."""
 
 
@@ -232,44 +232,58 @@ def _search_pruned(
     per_lot: list[tuple[int, int, int, int]],
     cap: tuple[int, int, int, int],
 ) -> tuple[int, ...]:
-    """Vectorised, band by band, dropping partial bundles that cannot fit or cannot beat a known feasible one.
+    """The same search as :func:`_search_prefixes`, vectorised, for large candidate spaces.
 
-    For large candidate spaces. Rows stay in lexicographic order and argmax
-    takes the first best, so ties keep the lexicographically smallest bundle.
+    Prefixes grow band by band; a prefix is dropped when even the remaining
+    bands' smallest candidates no longer fit, or when the remaining bands'
+    best utilities cannot lift it to a bundle already known to fit. Rows stay
+    in lexicographic order and argmax takes the first best, so ties keep the
+    lexicographically smallest bundle.
     """
-    n_bands = len(cands)
-    limit = np.array(cap, dtype=np.int64)
-    # Rows per band: utility, then cost, overall MHz, low-band MHz, points.
-    per_band = [
-        np.array([(u, q * r[0], q * r[1], q * r[2], q * r[3]) for q, u in zip(ks, us, strict=True)], dtype=np.int64)
-        for ks, us, r in zip(cands, utils, per_lot, strict=True)
-    ]
-    # Suffix bounds: the best utility and the lowest resources the remaining bands can add.
-    max_u_after = [0] * (n_bands + 1)
-    lo_u_after = [0] * (n_bands + 1)
-    lo_res_after = [np.zeros(4, dtype=np.int64) for _ in range(n_bands + 1)]
-    for k in range(n_bands - 1, -1, -1):
-        rows = per_band[k]
-        max_u_after[k] = max_u_after[k + 1] + int(rows[-1, 0])
-        lo_u_after[k] = lo_u_after[k + 1] + int(rows[0, 0])
-        lo_res_after[k] = lo_res_after[k + 1] + rows[0, 1:]
-    choice = np.zeros((1, 0), dtype=np.int64)
-    total = np.zeros((1, 5), dtype=np.int64)
-    floor = lo_u_after[0]  # the all-minimum bundle fits (checked by the caller)
-    for k in range(n_bands):
-        rows = per_band[k]
-        n_old, n_new = total.shape[0], rows.shape[0]
-        total = (total[:, None, :] + rows[None, :, :]).reshape(-1, 5)
-        choice = np.concatenate([np.repeat(choice, n_new, axis=0), np.tile(np.arange(n_new), n_old)[:, None]], axis=1)
-        # Completing with the remaining bands' minimum must still fit; else the partial bundle is dead.
-        fits = (total[:, 1:] + lo_res_after[k + 1] <= limit).all(axis=1)
-        completed = total[:, 0] + lo_u_after[k + 1]
+    last = len(cands) - 1
+    limit = np.array(cap, dtype=np.int64)[:, None]
+    use = [np.array(r, dtype=np.int64)[:, None] for r in per_lot]
+    qs = [np.array(ks, dtype=np.int64) for ks in cands]
+    us = [np.array(u, dtype=np.int64) for u in utils]
+    # Suffix bounds: the best utility and the lowest resources the bands after k can add.
+    max_u_after = [0] * (last + 1)
+    lo_u_after = [0] * (last + 1)
+    lo_use_after = [np.zeros((4, 1), dtype=np.int64) for _ in range(last + 1)]
+    for k in range(last - 1, -1, -1):
+        max_u_after[k] = max_u_after[k + 1] + utils[k + 1][-1]
+        lo_u_after[k] = lo_u_after[k + 1] + utils[k + 1][0]
+        lo_use_after[k] = lo_use_after[k + 1] + cands[k + 1][0] * use[k + 1]
+    total_u = np.zeros(1, dtype=np.int64)
+    total_use = np.zeros((4, 1), dtype=np.int64)
+    # Per band, for every surviving prefix: the index of its previous prefix and of its candidate.
+    parents: list[np.ndarray] = []
+    picks: list[np.ndarray] = []
+    floor = sum(u[0] for u in utils)  # the all-minimum bundle fits (checked by the caller)
+    for k in range(last):
+        n_new = qs[k].shape[0]
+        total_u = (total_u[:, None] + us[k][None, :]).reshape(-1)
+        total_use = (total_use[:, :, None] + (qs[k][None, :] * use[k])[:, None, :]).reshape(4, -1)
+        fits = (total_use + lo_use_after[k] <= limit).all(axis=0)
         if fits.any():
-            floor = max(floor, int(completed[fits].max()))
-        keep = fits & (total[:, 0] + max_u_after[k + 1] >= floor)
-        total, choice = total[keep], choice[keep]
-    best = int(np.argmax(total[:, 0]))
-    return tuple(c[int(i)] for c, i in zip(cands, choice[best], strict=True))
+            floor = max(floor, int((total_u[fits]).max()) + lo_u_after[k])
+        keep = np.flatnonzero(fits & (total_u + max_u_after[k] >= floor))
+        parents.append(keep // n_new)
+        picks.append(keep % n_new)
+        total_u, total_use = total_u[keep], total_use[:, keep]
+    # The last band: its largest candidate that fits what each prefix leaves.
+    left = limit - total_use
+    most = np.full(total_u.shape[0], cands[last][-1], dtype=np.int64)
+    for r in range(4):
+        per = int(use[last][r, 0])
+        if per > 0:
+            most = np.minimum(most, left[r] // per)
+    i_last = np.searchsorted(qs[last], most, side="right") - 1
+    row = int(np.argmax(total_u + us[last][i_last]))
+    bundle = [cands[last][int(i_last[row])]]
+    for k in range(last - 1, -1, -1):
+        bundle.append(cands[k][int(picks[k][row])])
+        row = int(parents[k][row])
+    return tuple(reversed(bundle))
 
 
 def best_bundle(
