@@ -265,3 +265,10 @@ def test_a_minimal_scenario_built_in_code_is_valid() -> None:
     assert s.band("x").offered_tenths == 400
     assert s.bidder_ids == ("a", "b")
     assert s.rules.obligation.applies_to == "none"
+
+
+def test_obligation_above_supply_is_refused() -> None:
+    tree = pakistan_tree()
+    tree["rules"]["round1_obligation"]["min_lots"]["2600"] = 20
+    err = _problems(tree)
+    assert err.problems == ["rules.round1_obligation.min_lots.2600: 20 lots is more than the 19 lots on sale"]
