@@ -374,10 +374,10 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
             r.problem(f"other_bands.{oid}", "is also a band on sale")
 
     rules = _read_rules(r, tree, set(band_ids))
-    for b in bands:
-        need = rules.obligation.min_lots.get(b.id, 0)
-        if need > b.lots:
-            r.problem(f"rules.round1_obligation.min_lots.{b.id}", f"{need} lots is more than the {b.lots} lots on sale")
+    for band in bands:
+        need = rules.obligation.min_lots.get(band.id, 0)
+        if need > band.lots:
+            r.problem(f"rules.round1_obligation.min_lots.{band.id}", f"{need} lots is more than the {band.lots} lots on sale")
     caps = _read_caps(r, tree, bands, other)
     assignment = _read_assignment(r, tree)
     payment, rate = _read_money(r, tree)
