@@ -27,7 +27,9 @@ from game.values import Valuation
 _NO_LIMIT = 1 << 62
 """Stands for no eligibility or budget limit; far above any sum of prices or points."""
 _PREFIX_PRODUCT = 300
-"""Most combinations of all bands but the last searched in plain Python; beyond, the vectorised pruned search."""
+"""Most combinations of all bands but the last searched in plain Python; beyond, the vectorised search."""
+_BAND_CACHE_SIZE = 4096
+"""Candidate lists one solver keeps before it starts afresh (bounds memory over long runs)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class DemandSolver:
         self._fixed_use = tuple(
             (t, t if low else 0, e) for t, low, e in zip(lim.lot_tenths, lim.is_low, lim.points, strict=True)
         )
+        # Candidates per (band, price, fewest, most lots): prices of most bands stay put from round to round.
+        self._band_cache: dict[tuple[int, int, int, int], tuple[list[int], list[int]]] = {}
         # The most lots each band alone allows under supply and the caps (before eligibility and budget).
         self._most_lots = tuple(
             min(m, lim.overall_tenths // t, lim.low_tenths // t if low else m)
@@ -134,17 +138,23 @@ class DemandSolver:
             lo = lows[k]
             if lo > hi:
                 return None
-            best = curve[lo] - p * lo
-            ks = [lo]
-            us = [best]
-            for q in range(lo + 1, hi + 1):
-                u = curve[q] - p * q
-                if u > best:
-                    best = u
-                    ks.append(q)
-                    us.append(u)
-            cands.append(ks)
-            utils.append(us)
+            key = (k, p, lo, hi)
+            known = self._band_cache.get(key)
+            if known is None:
+                best = curve[lo] - p * lo
+                ks = [lo]
+                us = [best]
+                for q in range(lo + 1, hi + 1):
+                    u = curve[q] - p * q
+                    if u > best:
+                        best = u
+                        ks.append(q)
+                        us.append(u)
+                if len(self._band_cache) >= _BAND_CACHE_SIZE:
+                    self._band_cache.clear()
+                known = self._band_cache[key] = (ks, us)
+            cands.append(known[0])
+            utils.append(known[1])
         # Limits on cost, overall MHz, low-band MHz and points, and what a lot of each band uses of them.
         cap = (
             budget_usd if budget_usd is not None else _NO_LIMIT,
@@ -184,9 +194,9 @@ def _search_prefixes(
 
     Every resource grows with the quantity and the candidates' utility grows
     with it too, so in the last band the best choice is the largest candidate
-    that still fits. Prefixes come in lexicographic order and only a strictly
-    better one replaces the best, so ties keep the lexicographically smallest
-    bundle, as the pruned search does.
+    that still fits. Combinations come in lexicographic order and only a
+    strictly better one replaces the best, so ties keep the lexicographically
+    smallest bundle, as the vectorised search does.
     """
     last = len(cands) - 1
     # Lowest resources the bands after k need (their smallest candidate), to drop dead prefixes early.
@@ -195,9 +205,9 @@ def _search_prefixes(
         q0 = cands[k + 1][0]
         a, r = need_after[k + 1], per_lot[k + 1]
         need_after[k] = (a[0] + q0 * r[0], a[1] + q0 * r[1], a[2] + q0 * r[2], a[3] + q0 * r[3])
-    # A prefix: (utility, cost, MHz, low MHz, points, quantities so far).
+    # A prefix: (utility, cost, MHz, low MHz, points, quantities so far), over all bands but the last two.
     prefixes: list[tuple[int, int, int, int, int, tuple[int, ...]]] = [(0, 0, 0, 0, 0, ())]
-    for k in range(last):
+    for k in range(last - 1):
         need = need_after[k]
         c0, c1, c2, c3 = cap[0] - need[0], cap[1] - need[1], cap[2] - need[2], cap[3] - need[3]
         r0, r1, r2, r3 = per_lot[k]
@@ -209,21 +219,39 @@ def _search_prefixes(
                     break  # resources only grow along the candidates
                 grown.append((u + uq, y0, y1, y2, y3, (*qs, q)))
         prefixes = grown
+    # The last two bands inline: each candidate of the one before last, then the last band's best fit.
+    if last:
+        mid_ks, mid_us, (m0, m1, m2, m3) = cands[last - 1], utils[last - 1], per_lot[last - 1]
+        need = need_after[last - 1]
+    else:  # one band: a neutral band before it keeps one loop for both cases
+        mid_ks, mid_us, (m0, m1, m2, m3), need = [0], [0], (0, 0, 0, 0), (0, 0, 0, 0)
+    c0, c1, c2, c3 = cap[0] - need[0], cap[1] - need[1], cap[2] - need[2], cap[3] - need[3]
     ks, us = cands[last], utils[last]
+    q_top, u_top = ks[-1], us[-1]
     r0, r1, r2, r3 = per_lot[last]
-    best_u = 0
-    best: tuple[int, ...] | None = None
+    best_u = -(1 << 200)
+    best: tuple[int, ...] = ()
     for u, x0, x1, x2, x3, qs in prefixes:
-        most = ks[-1]
-        for left, each in ((cap[0] - x0, r0), (cap[1] - x1, r1), (cap[2] - x2, r2), (cap[3] - x3, r3)):
-            if each > 0 and left // each < most:
-                most = left // each
-        i = bisect.bisect_right(ks, most) - 1
-        total = u + us[i]
-        if best is None or total > best_u:
-            best_u, best = total, (*qs, ks[i])
-    assert best is not None  # the all-minimum bundle fits (checked by the caller)
-    return best
+        for q, uq in zip(mid_ks, mid_us, strict=True):
+            y0, y1, y2, y3 = x0 + q * m0, x1 + q * m1, x2 + q * m2, x3 + q * m3
+            if y0 > c0 or y1 > c1 or y2 > c2 or y3 > c3:
+                break
+            head = u + uq
+            if head + u_top <= best_u:
+                continue  # cannot beat the best even with the last band's best; a tie would come later
+            most = q_top
+            if r0 > 0 and (cap[0] - y0) // r0 < most:
+                most = (cap[0] - y0) // r0
+            if r1 > 0 and (cap[1] - y1) // r1 < most:
+                most = (cap[1] - y1) // r1
+            if r2 > 0 and (cap[2] - y2) // r2 < most:
+                most = (cap[2] - y2) // r2
+            if r3 > 0 and (cap[3] - y3) // r3 < most:
+                most = (cap[3] - y3) // r3
+            i = bisect.bisect_right(ks, most) - 1
+            if head + us[i] > best_u:
+                best_u, best = head + us[i], (*qs, q, ks[i])
+    return best if last else best[1:]
 
 
 def _search_pruned(
