@@ -14,7 +14,8 @@ import os
 import sys
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from game.report import summarise, summary_json, summary_text
 from game.roundlog import ReplayError, RoundLogWriter, replay
 from game.rules import BidRefused
 from game.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
-from game.session import run_allocation
+from game.session import AgentFailure, run_allocation
 
 EXIT_USER_ERROR = 2
 
@@ -71,6 +72,12 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
     )
     p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
+    _add_report_args(p)
+    p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
+
+
+def _add_report_args(p: argparse.ArgumentParser) -> None:
+    """Flags of the report that both `auction` and `replay` print."""
     p.add_argument(
         "--payment-plan",
         default="upfront",
@@ -80,7 +87,6 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--kibor", metavar="PERCENT", help="1-year KIBOR for the deferred plan's markup (default: the scenario's)")
     p.add_argument("--discount-rate", metavar="PERCENT", help="discount rate for net present values (default: the scenario's)")
     p.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the result as JSON")
-    p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
 
 
@@ -94,9 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     _add_auction_parser(sub)
-    r = sub.add_parser("replay", help="re-run an auction from its round log and check it")
+    r = sub.add_parser(
+        "replay",
+        help="re-run an auction from its round log, check it, and print the same report as `auction`",
+    )
     r.add_argument("log", metavar="LOG.jsonl")
-    r.add_argument("--json", dest="json_out", metavar="OUT.json")
+    _add_report_args(r)
     sub.add_parser("scenarios", help="list the shipped scenarios")
     sub.add_parser("demo", help="run a short headless demo auction")
     from game import cli_tournament  # the tournament command lives in its own module
@@ -141,15 +150,10 @@ def agent_rng(seed: int, bidder: str) -> np.random.Generator:
 
 def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
-    from game.payments import parse_percent, schedule_json, schedule_text, winner_schedules
-    from game.payments import parse_plan as parse_payment_plan
     from game.values import draw_valuations
-    from game.welfare import efficiency_json, efficiency_text, evaluate
 
     scenario = load_scenario(args.scenario)
-    plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
-    kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
-    discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
+    _money_options(args)  # refuse a bad payment plan before running the auction
     strategies: dict[str, str] = {}
     plan = load_plan(args.plan, scenario) if args.plan else {}
     for bidder in plan:
@@ -183,15 +187,43 @@ def cmd_auction(args: argparse.Namespace) -> int:
     finally:
         if log_file:
             log_file.close()
-    summary = summarise(scenario, run.outcome)
-    efficiency = evaluate(scenario, valuations, run.outcome)
+    return _report(args, auction, strategies, run.failures)
+
+
+def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decimal | None, Decimal | None]:
+    from game.payments import parse_percent
+    from game.payments import parse_plan as parse_payment_plan
+
+    plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
+    kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
+    discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
+    return plan_name, upfront_percent, kibor, discount
+
+
+def _report(
+    args: argparse.Namespace, auction: ClockAuction, strategies: Mapping[str, str], failures: Sequence[AgentFailure]
+) -> int:
+    """After the allocation stage: efficiency, payment plans, the assignment stage; print and write --json.
+
+    Private values come from the seed, so a replayed log reports the same figures as the run that wrote it.
+    """
+    from game.payments import schedule_json, schedule_text, winner_schedules
+    from game.values import draw_valuations
+    from game.welfare import efficiency_json, efficiency_text, evaluate
+
+    scenario = auction.scenario
+    outcome = auction.outcome()
+    plan_name, upfront_percent, kibor, discount = _money_options(args)
+    valuations = draw_valuations(scenario, list(auction.bidders), auction.seed)
+    summary = summarise(scenario, outcome)
+    efficiency = evaluate(scenario, valuations, outcome)
     schedules = winner_schedules(
-        scenario, run.outcome.payments, plan_name,
+        scenario, outcome.payments, plan_name,
         upfront_percent=upfront_percent, kibor_percent=kibor, discount_rate_percent=discount,
     )
-    positioning = run_positioning(scenario, run.outcome, args.seed)  # assignment stage + band plan (game.bandplan)
+    positioning = run_positioning(scenario, outcome, auction.seed)  # assignment stage + band plan (game.bandplan)
     if not args.quiet:
-        print(summary_text(summary, failures=run.failures))
+        print(summary_text(summary, failures=failures))
         print()
         print(efficiency_text(efficiency))
         for bidder, schedule in schedules.items():
@@ -200,7 +232,7 @@ def cmd_auction(args: argparse.Namespace) -> int:
         print()
         print(positioning.text())
     if args.json_out:
-        document = summary_json(summary, seed=args.seed, failures=run.failures)
+        document = summary_json(summary, seed=auction.seed, failures=failures)
         figures = efficiency_json(efficiency)
         per_bidder = figures.pop("bidders")
         assert isinstance(per_bidder, dict)
@@ -216,12 +248,10 @@ def cmd_auction(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     auction = replay(args.log)
-    summary = summarise(auction.scenario, auction.outcome())
-    print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.")
-    print(summary_text(summary))
-    if args.json_out:
-        write_json_atomic(args.json_out, summary_json(summary, seed=auction.seed))
-    return 0
+    if not args.quiet:
+        print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.\n")
+    # The log keeps bids, not who made them: strategies show as "replayed".
+    return _report(args, auction, {b: "replayed" for b in auction.bidders}, ())
 
 
 def cmd_scenarios() -> int:
@@ -303,6 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, PlanError, ReplayError, UserError, PaymentPlanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader went away (`... | head`): not an error of ours; silence the flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return EXIT_USER_ERROR
