@@ -362,3 +362,44 @@ def test_resume_with_fewer_auctions_reports_only_those(reference: Path, tmp_path
     assert result.done == 4 and result.played_now == 0
     lines = (reference / "auctions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     assert (copy / "auctions.csv").read_text(encoding="utf-8") == "".join(lines[:5])
+
+
+def test_ctrl_c_on_the_command_line_keeps_finished_auctions(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "int"
+    # A shell may start background jobs with SIGINT ignored; restore Python's handler as a terminal would have it.
+    launcher = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv = ['run.py', *sys.argv[1:]]; runpy.run_path('run.py', run_name='__main__')"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launcher, "tournament", "--strategies", "truthful,reducer,random", "--auctions", "500",
+         "--seed", "7", "--out", str(out), "--no-plots", "--quiet"],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        done = 0
+        while done < 1 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            if (out / "auctions.sqlite").exists():
+                try:
+                    done = sqlite3.connect(out / "auctions.sqlite").execute("SELECT count(*) FROM auctions").fetchone()[0]
+                except sqlite3.Error:
+                    done = 0
+        assert done >= 1
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "--resume" in err
+    kept = sqlite3.connect(out / "auctions.sqlite").execute("SELECT count(*) FROM auctions").fetchone()[0]
+    assert 1 <= kept < 500
+    assert len(read_csv(out / "auctions.csv")) == kept
