@@ -20,8 +20,7 @@ import inspect
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -195,7 +194,6 @@ class _GuardedAgent(Agent):
         use_alarm = self.limit_s is not None and _can_alarm()
         if self.beat:
             self.beat(self.seat, view.round, 1)
-        started = time.perf_counter()
         try:
             if use_alarm:
                 assert self.limit_s is not None
@@ -209,8 +207,8 @@ class _GuardedAgent(Agent):
             self.failures.append(
                 AgentFailure(
                     view.round, self.bidder, "timeout",
-                    f"no answer within the limit of {self.limit_s:g} s per round (stopped after "
-                    f"{time.perf_counter() - started:.1f} s); it maintains its demand for the rest of the auction",
+                    f"no answer within the limit of {self.limit_s:g} s per round; it was stopped and maintains "
+                    "its demand for the rest of the auction",
                 )
             )
             return RoundBids()
@@ -312,11 +310,3 @@ class AuctionPlayer:
             price_paths={b.id: tuple(r.posted_prices[b.id] for r in auction.history) for b in scenario.bands},
         )
 
-
-def strategy_names(seatings: Sequence[Seating]) -> list[str]:
-    """Strategies in order of first appearance."""
-    seen: dict[str, None] = {}
-    for seating in seatings:
-        for s in seating:
-            seen.setdefault(s, None)
-    return list(seen)
