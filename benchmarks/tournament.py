@@ -61,7 +61,9 @@ def main() -> int:
 
     cores = os.cpu_count() or 1
     speedup = rates[2] / rates[1]
-    print(f"auctions: {args.auctions} x {args.repeat} runs each, strategies: {','.join(strategies)}, cores: {cores}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"auctions: {args.auctions} x {args.repeat} runs each, strategies: {','.join(strategies)}, cores: {cores}, "
+          f"load average now: {load:.1f} (other load lowers the speed-up)")
     print(f"single auction in-process : {single_rate:7.2f} auctions/s ({1000 / single_rate:.0f} ms per auction)")
     print(f"tournament --jobs 1       : {rates[1]:7.2f} auctions/s (worker start-up included)")
     print(f"tournament --jobs 2       : {rates[2]:7.2f} auctions/s")
