@@ -10,6 +10,7 @@ rules refuse. Never imports pygame; never touches engine state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 
 import numpy as np
 
@@ -20,14 +21,20 @@ from game.scenario import Scenario
 from game.values import Valuation
 from game.view import BidderView
 
+# Per-band fields read every round by every scripted bidder (attrgetter beats a generator on this hot path).
+_START_PRICE = attrgetter("start_price")
+_CLOCK_PRICE = attrgetter("clock_price")
+_PROCESSED = attrgetter("processed")
+
 
 def terms_from_view(view: BidderView) -> RoundTerms:
     """The round's terms for this bidder, as the rules check them."""
+    bands = view.bands
     return RoundTerms(
         round=view.round,
-        start_prices=tuple(b.start_price for b in view.bands),
-        clock_prices=tuple(b.clock_price for b in view.bands),
-        processed=tuple(b.processed for b in view.bands),
+        start_prices=tuple(map(_START_PRICE, bands)),
+        clock_prices=tuple(map(_CLOCK_PRICE, bands)),
+        processed=tuple(map(_PROCESSED, bands)),
         eligibility=view.eligibility,
     )
 
@@ -105,7 +112,7 @@ class ValueAgent(ScenarioAgent):
         caps or eligibility make the obligation impossible does it take the
         penalty and bid its unconstrained demand.
         """
-        clock = list(prices) if prices is not None else [b.clock_price for b in view.bands]
+        clock = list(prices) if prices is not None else list(map(_CLOCK_PRICE, view.bands))
         budget = self.valuation.budget_usd
         minimum = self.obligation(view)
         solver = self.solver
