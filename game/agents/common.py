@@ -69,7 +69,7 @@ class ScenarioAgent(Agent):
     def bundle_limits(self) -> BundleLimits:
         cached: BundleLimits | None = getattr(self, "_bundle_limits", None)
         if cached is None:
-            cached = BundleLimits.for_bidder(self._scenario(), self.bidder)
+            cached = BundleLimits.for_bidder(self._scenario(), self.bidder, self.rule_limits)
             self._bundle_limits = cached
         return cached
 

@@ -14,7 +14,6 @@ reads engine state (only prices, limits and the bidder's own values).
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,8 +47,10 @@ class BundleLimits:
     """MHz (tenths) the bidder may add in the low bands under the low-band cap."""
 
     @classmethod
-    def for_bidder(cls, scenario: Scenario, bidder: str) -> BundleLimits:
-        rules = BidderLimits(scenario, scenario.bidder(bidder))
+    def for_bidder(cls, scenario: Scenario, bidder: str, rules: BidderLimits | None = None) -> BundleLimits:
+        """``rules``: the bidder's cap arithmetic if the caller already has it (built anew otherwise)."""
+        if rules is None:
+            rules = BidderLimits(scenario, scenario.bidder(bidder))
         max_lots = []
         for k, band in enumerate(scenario.bands):
             most = band.lots
@@ -80,8 +81,8 @@ class DemandSolver:
         self._fixed_use = tuple(
             (t, t if low else 0, e) for t, low, e in zip(lim.lot_tenths, lim.is_low, lim.points, strict=True)
         )
-        # Candidates per (band, price, fewest, most lots): prices of most bands stay put from round to round.
-        self._band_cache: dict[tuple[int, int, int, int], tuple[list[int], list[int]]] = {}
+        # Candidates per (band, price, fewest lots): prices of most bands stay put from round to round.
+        self._band_cache: dict[tuple[int, int, int], tuple[list[int], list[int]]] = {}
         # The most lots each band alone allows under supply and the caps (before eligibility and budget).
         self._most_lots = tuple(
             min(m, lim.overall_tenths // t, lim.low_tenths // t if low else m)
@@ -122,39 +123,40 @@ class DemandSolver:
         Ties go to the bundle with the fewest lots, band by band in scenario order.
         """
         lim = self.limits
-        n_bands = len(prices)
-        lows = tuple(min_lots) if min_lots is not None else (0,) * n_bands
+        lows = tuple(min_lots) if min_lots is not None else (0,) * len(prices)
+        cache = self._band_cache
         # Per band: the undominated quantities, in increasing order of quantity and utility.
         cands: list[list[int]] = []
         utils: list[list[int]] = []
-        for k in range(n_bands):
-            curve = self.curves[k]
-            p = prices[k]
-            hi = self._most_lots[k]
-            if eligibility is not None and lim.points[k] > 0:
-                hi = min(hi, eligibility // lim.points[k])
-            if budget_usd is not None and p > 0:
-                hi = min(hi, budget_usd // p)
-            lo = lows[k]
+        for k, (p, lo, hi, pts) in enumerate(zip(prices, lows, self._most_lots, lim.points, strict=True)):
+            if eligibility is not None and pts > 0 and eligibility // pts < hi:
+                hi = eligibility // pts
+            if budget_usd is not None and p > 0 and budget_usd // p < hi:
+                hi = budget_usd // p
             if lo > hi:
                 return None
-            key = (k, p, lo, hi)
-            known = self._band_cache.get(key)
+            # Cached over the band's whole range: eligibility and budget only cut the list short.
+            known = cache.get((k, p, lo))
             if known is None:
+                curve = self.curves[k]
                 best = curve[lo] - p * lo
                 ks = [lo]
                 us = [best]
-                for q in range(lo + 1, hi + 1):
+                for q in range(lo + 1, self._most_lots[k] + 1):
                     u = curve[q] - p * q
                     if u > best:
                         best = u
                         ks.append(q)
                         us.append(u)
-                if len(self._band_cache) >= _BAND_CACHE_SIZE:
-                    self._band_cache.clear()
-                known = self._band_cache[key] = (ks, us)
-            cands.append(known[0])
-            utils.append(known[1])
+                if len(cache) >= _BAND_CACHE_SIZE:
+                    cache.clear()
+                known = cache[k, p, lo] = (ks, us)
+            ks, us = known
+            if ks[-1] > hi:
+                n = bisect.bisect_right(ks, hi)
+                ks, us = ks[:n], us[:n]
+            cands.append(ks)
+            utils.append(us)
         # Limits on cost, overall MHz, low-band MHz and points, and what a lot of each band uses of them.
         cap = (
             budget_usd if budget_usd is not None else _NO_LIMIT,
@@ -162,26 +164,29 @@ class DemandSolver:
             lim.low_tenths,
             eligibility if eligibility is not None else _NO_LIMIT,
         )
-        per_lot = [(p, *fixed) for p, fixed in zip(prices, self._fixed_use, strict=True)]
-        top = tuple(ks[-1] for ks in cands)
+        per_lot = [(p, t, lt, e) for p, (t, lt, e) in zip(prices, self._fixed_use, strict=True)]
+        top = tuple([ks[-1] for ks in cands])
         if _fits(top, per_lot, cap):
             return top
-        if not _fits(tuple(ks[0] for ks in cands), per_lot, cap):
+        if not _fits(tuple([ks[0] for ks in cands]), per_lot, cap):
             return None
-        if math.prod(len(c) for c in cands[:-1]) <= _PREFIX_PRODUCT:
+        prefixes = 1
+        for ks in cands[:-1]:
+            prefixes *= len(ks)
+        if prefixes <= _PREFIX_PRODUCT:
             return _search_prefixes(cands, utils, per_lot, cap)
         return _search_pruned(cands, utils, per_lot, cap)
 
 
 def _fits(bundle: tuple[int, ...], per_lot: list[tuple[int, int, int, int]], cap: tuple[int, int, int, int]) -> bool:
-    use = [0, 0, 0, 0]
-    for q, r in zip(bundle, per_lot, strict=True):
+    u0 = u1 = u2 = u3 = 0
+    for q, (r0, r1, r2, r3) in zip(bundle, per_lot, strict=True):
         if q:
-            use[0] += q * r[0]
-            use[1] += q * r[1]
-            use[2] += q * r[2]
-            use[3] += q * r[3]
-    return use[0] <= cap[0] and use[1] <= cap[1] and use[2] <= cap[2] and use[3] <= cap[3]
+            u0 += q * r0
+            u1 += q * r1
+            u2 += q * r2
+            u3 += q * r3
+    return u0 <= cap[0] and u1 <= cap[1] and u2 <= cap[2] and u3 <= cap[3]
 
 
 def _search_prefixes(
