@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import mul
 
 from game.allocation import ClockAuction, RoundResult, Unapplied
 from game.rules import obligation_refusals
@@ -98,6 +99,8 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
     processed = auction.processed(bidder)
     start = auction.start_prices()
     clock = auction.clock_prices()
+    demand = last.aggregate_demand if last else None
+    shown = demand if policy == "aggregate" else None
     bands = tuple(
         BandView(
             id=b.id,
@@ -107,14 +110,14 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
             eligibility_points=b.eligibility_points,
             start_price=start[b.id],
             clock_price=clock[b.id],
-            aggregate_demand=(last.aggregate_demand[b.id] if last and policy == "aggregate" else None),
-            excess_demand=(last.aggregate_demand[b.id] > b.lots if last else None),
+            aggregate_demand=shown[b.id] if shown is not None else None,
+            excess_demand=demand[b.id] > b.lots if demand is not None else None,
             processed=processed[b.id],
         )
         for b in scenario.bands
     )
     limits = auction.limits(bidder)
-    bundle = [processed[b.id] for b in scenario.bands]
+    bundle = list(processed.values())  # scenario band order
     profile = scenario.bidder(bidder)
     obligation: dict[str, int] = {}
     if auction.round == 1 and not history and scenario.rules.obligation.applies(profile):
@@ -128,7 +131,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         bands=bands,
         eligibility=auction.eligibility(bidder),
         activity=limits.bundle_points(bundle),
-        exposure_usd=sum(processed[b.id] * start[b.id] for b in scenario.bands),
+        exposure_usd=sum(map(mul, bundle, start.values())),
         holdings=dict(profile.holdings),
         cap_headroom=limits.usage(bundle).headroom(),
         obligation=obligation,
