@@ -26,7 +26,7 @@ from game.assignment import (
     scripted_bidders,
 )
 from game.ui.charts import ChartStyle, Column, draw_table, parse_colour
-from game.ui.scene import Scene
+from game.ui.scene import Scene, draw_wrapped
 from game.units import fmt_usd
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ class PositioningScene(Scene):
             "The stage ends when no position is over-demanded; winners without a position get a free one at no price. "
             "Position prices come on top of what you pay for the lots."
         )
-        _wrap(surface, fonts.small, intro, c["muted"], pygame.Rect(unit, unit * 3, w - 2 * unit, unit * 3))
+        draw_wrapped(surface, fonts.small, intro, c["muted"], pygame.Rect(unit, unit * 3, w - 2 * unit, unit * 3))
         views = self.stage.views(self.seat)
         for band, rect in self._rows:
             view = views.get(band)
@@ -260,7 +260,8 @@ class PositioningScene(Scene):
             img = fonts.small.render(self.last_round_note, True, c["muted"])
             surface.blit(img, (unit, y))
         for msg in self.messages:
-            y = _wrap(surface, fonts.body, msg, c["bad"], pygame.Rect(unit, y + fonts.small.get_linesize(), w - 2 * unit - 200, unit * 3))
+            area = pygame.Rect(unit, y + fonts.small.get_linesize(), w - 2 * unit - 200, unit * 3)
+            y = draw_wrapped(surface, fonts.body, msg, c["bad"], area)
 
     def _draw_band(self, surface: pygame.Surface, rect: pygame.Rect, view: PositionView, style: ChartStyle) -> None:
         fonts = self.app.fonts
@@ -303,20 +304,3 @@ class PositioningScene(Scene):
         img = fonts.body.render(f"Your ask this round: {label}{price}", True, c["accent"])
         surface.blit(img, img.get_rect(bottomright=(rect.right - 10, rect.bottom - 6)))
 
-
-def _wrap(surface: Any, font: Any, text: str, colour: Any, rect: pygame.Rect) -> int:
-    words = text.split()
-    y = rect.y
-    line = ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if font.size(trial)[0] > rect.w and line:
-            surface.blit(font.render(line, True, colour), (rect.x, y))
-            y += font.get_linesize()
-            line = word
-        else:
-            line = trial
-    if line:
-        surface.blit(font.render(line, True, colour), (rect.x, y))
-        y += font.get_linesize()
-    return y

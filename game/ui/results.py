@@ -37,7 +37,7 @@ from game.ui.charts import (
     fmt_tick_mhz,
     parse_colour,
 )
-from game.ui.scene import Scene
+from game.ui.scene import Scene, draw_wrapped
 from game.units import fmt_mhz, fmt_pkr, fmt_usd, to_pkr
 from game.values import Valuation
 
@@ -454,7 +454,7 @@ class ResultsScene(Scene):
             notes.append("Band edges not available: bars count lots from the bottom of each band.")
         y += 10
         for n in notes:
-            y = _wrap(surface, fonts.small, n, style.muted, pygame.Rect(right.x + 10, y, right.w - 20, right.bottom - y))
+            y = draw_wrapped(surface, fonts.small, n, style.muted, pygame.Rect(right.x + 10, y, right.w - 20, right.bottom - y))
 
     def _draw_bidders_tab(self, surface: pygame.Surface, body: pygame.Rect) -> None:
         style = self._style()
@@ -531,7 +531,7 @@ class ResultsScene(Scene):
                     parse_colour(self.app.colours["warn"]),
                 ))
         for text, colour in lines:
-            y = _wrap(surface, fonts.body, text, colour, pygame.Rect(body.x + 12, y, body.w - 24, body.bottom - y))
+            y = draw_wrapped(surface, fonts.body, text, colour, pygame.Rect(body.x + 12, y, body.w - 24, body.bottom - y))
             y += 4
 
     def _draw_payment_tab(self, surface: pygame.Surface, body: pygame.Rect) -> None:
@@ -556,9 +556,9 @@ class ResultsScene(Scene):
             f"the rest in {terms.instalments} instalments, markup KIBOR {terms.kibor_percent}% + "
             f"{terms.markup_spread_percent}%."
         )
-        y = _wrap(surface, fonts.body, head, style.text, pygame.Rect(panel.x + 10, panel.y + 10, panel.w - 20, 200))
+        y = draw_wrapped(surface, fonts.body, head, style.text, pygame.Rect(panel.x + 10, panel.y + 10, panel.w - 20, 200))
         if self.schedule is None:
-            _wrap(
+            draw_wrapped(
                 surface, fonts.body, self.schedule_error, parse_colour(c["bad"]),
                 pygame.Rect(panel.x + 10, y + 10, panel.w - 20, panel.bottom - y - 10),
             )
@@ -575,7 +575,7 @@ class ResultsScene(Scene):
             bold_rows=[len(rows) - 1] if rows and rows[-1][0] == "total" else [],
         )
         for text in schedule_notes(self.schedule):
-            y = _wrap(surface, fonts.body, text, style.text, pygame.Rect(panel.x + 10, y + 6, panel.w - 20, 100))
+            y = draw_wrapped(surface, fonts.body, text, style.text, pygame.Rect(panel.x + 10, y + 6, panel.w - 20, 100))
 
 
 def _option_id(event: Any) -> str:
@@ -590,24 +590,6 @@ def _option_id(event: Any) -> str:
 def _typing(scene: ResultsScene) -> bool:
     return scene.share_entry is not None and bool(scene.share_entry.is_focused)
 
-
-def _wrap(surface: Any, font: Any, text: str, colour: Any, rect: pygame.Rect) -> int:
-    """Draw ``text`` word-wrapped inside ``rect``; returns the y below it."""
-    words = text.split()
-    y = rect.y
-    line = ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if font.size(trial)[0] > rect.w and line:
-            surface.blit(font.render(line, True, colour), (rect.x, y))
-            y += font.get_linesize()
-            line = word
-        else:
-            line = trial
-    if line:
-        surface.blit(font.render(line, True, colour), (rect.x, y))
-        y += font.get_linesize()
-    return y
 
 
 # ------------------------------------------------------------------ payment schedule as a table

@@ -25,7 +25,7 @@ keeps drawing but gets no events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 import pygame_gui
@@ -134,3 +134,14 @@ def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+def draw_wrapped(
+    surface: pygame.Surface, font: pygame.font.Font, text: str, colour: Any, rect: pygame.Rect
+) -> int:
+    """Draw ``text`` word-wrapped to ``rect``'s width from its top; returns the y below the last line."""
+    y = rect.y
+    for line in wrap_text(font, text, rect.w):
+        surface.blit(font.render(line, True, colour), (rect.x, y))
+        y += font.get_linesize()
+    return y
