@@ -328,7 +328,7 @@ class App:
             return
         outcome = match.outcome()
         try:
-            from game.assignment import AssignmentStage, bands_to_position
+            from game.assignment import AssignmentStage, bands_to_position, run_assignment
             from game.ui.positioning import PositioningScene
         except ImportError:
             self.replace(ResultsScene(self))
@@ -340,6 +340,10 @@ class App:
             stage = AssignmentStage(match.scenario, outcome, match.setup.seed)
             self.replace(PositioningScene(self, stage, humans))
         else:
+            # No human has a band to position, but the scripted winners still take part in the
+            # stage (as in `run.py auction`): otherwise the band plan and revenue would differ.
+            if positioned and match.assignment_outcome is None:
+                match.assignment_outcome = run_assignment(match.scenario, outcome, seed=match.setup.seed)
             self.replace(ResultsScene(self))
 
     def open_menu(self) -> None:
