@@ -234,6 +234,12 @@ def _search_prefixes(
     ks, us = cands[last], utils[last]
     q_top, u_top = ks[-1], us[-1]
     r0, r1, r2, r3 = per_lot[last]
+    k0, k1, k2, k3 = cap
+    # No budget or no eligibility limit: that resource cannot bind, so it is not tested.
+    if k0 >= _NO_LIMIT:
+        r0 = 0
+    if k3 >= _NO_LIMIT:
+        r3 = 0
     best_u = -(1 << 200)
     best: tuple[int, ...] = ()
     for u, x0, x1, x2, x3, qs in prefixes:
@@ -245,14 +251,22 @@ def _search_prefixes(
             if head + u_top <= best_u:
                 continue  # cannot beat the best even with the last band's best; a tie would come later
             most = q_top
-            if r0 > 0 and (cap[0] - y0) // r0 < most:
-                most = (cap[0] - y0) // r0
-            if r1 > 0 and (cap[1] - y1) // r1 < most:
-                most = (cap[1] - y1) // r1
-            if r2 > 0 and (cap[2] - y2) // r2 < most:
-                most = (cap[2] - y2) // r2
-            if r3 > 0 and (cap[3] - y3) // r3 < most:
-                most = (cap[3] - y3) // r3
+            if r0:
+                fit = (k0 - y0) // r0
+                if fit < most:
+                    most = fit
+            if r1:
+                fit = (k1 - y1) // r1
+                if fit < most:
+                    most = fit
+            if r2:
+                fit = (k2 - y2) // r2
+                if fit < most:
+                    most = fit
+            if r3:
+                fit = (k3 - y3) // r3
+                if fit < most:
+                    most = fit
             i = bisect.bisect_right(ks, most) - 1
             if head + us[i] > best_u:
                 best_u, best = head + us[i], (*qs, q, ks[i])
