@@ -384,6 +384,10 @@ class App:
             self.handle(event)
         # Scene changes during events may leave the stack empty (quit).
         if self.top is not None:
+            # Covered scenes first: a round timer running out under the menu replaces the top.
+            for scene in self.scenes[:-1]:
+                scene.update_covered(dt)
+        if self.top is not None:
             self.top.update(dt)
         self.manager.update(dt)
         self.draw()

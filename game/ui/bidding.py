@@ -12,8 +12,9 @@ a rule itself and drawing never changes game state.
 
 from __future__ import annotations
 
+import re
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pygame
 import pygame_gui
@@ -40,24 +41,27 @@ COLUMNS: tuple[tuple[str, str, float, str], ...] = (
 
 def parse_lots(text: str) -> int | None:
     text = text.strip()
-    return int(text) if text.isdigit() else None
+    # ASCII digits only: str.isdigit() also accepts '²', which int() then refuses.
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+# A price as bidders write it: optional '$', digits with optional thousands commas (groups of three,
+# so a decimal comma like '12,9m' is refused rather than read as 129m), optional decimals and an
+# optional k / m / mn / bn suffix. No signs or exponents: '1e400' or 'inf' is not a price.
+_PRICE = re.compile(r"\$?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<dec>\.\d*)?(?P<unit>k|m|mn|bn)?")
+_SCALE = {None: 1, "k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
 
 
 def parse_price(text: str) -> tuple[int | None, bool]:
     """A typed price point: '' (the clock price), '$34,125,000', '34125000' or '34.125m'. Returns (price, ok)."""
-    t = text.strip().lower().replace(",", "").replace("$", "").replace(" ", "")
+    t = text.strip().lower().replace(" ", "")
     if t in ("", "clock"):
         return None, True
-    scale = 1
-    if t.endswith("m"):
-        t, scale = t[:-1], 1_000_000
-    elif t.endswith("bn"):
-        t, scale = t[:-2], 1_000_000_000
-    try:
-        value = Decimal(t) * scale
-    except InvalidOperation:
+    found = _PRICE.fullmatch(t)
+    if found is None:
         return None, False
-    if value != value.to_integral_value() or value < 0:
+    value = Decimal(found["num"].replace(",", "") + (found["dec"] or "")) * _SCALE[found["unit"]]
+    if value != value.to_integral_value():
         return None, False
     return int(value), True
 
@@ -102,6 +106,8 @@ class BiddingScene(Scene):
         self.input_errors: list[str] = []
         self.refusals: list[Refusal] = []
         self.notice = ""
+        # A note from an earlier round (a timer that ran out) was shown on that round's result; it is stale now.
+        app.notice = ""
         self.lot_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.price_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.steppers: dict[pygame_gui.core.UIElement, tuple[str, int]] = {}
@@ -406,11 +412,20 @@ class BiddingScene(Scene):
     def update(self, dt: float) -> None:
         if self.rows_pending:
             self.build_pending_rows()
-        if self.time_left is None:
+        self._run_timer(dt)
+
+    def update_covered(self, dt: float) -> None:
+        # Opening the menu or the history must not stop the round clock (in hotseat it would be a free pause).
+        self._run_timer(dt)
+
+    def _run_timer(self, dt: float) -> None:
+        if self.time_left is None or self not in self.app.scenes:
             return
         self.time_left -= dt
         if self.time_left <= 0:
             self.time_left = 0
+            while self.app.top is not self and self.app.top is not None:
+                self.app.pop()  # close the menu or history opened over this screen
             # Time is up: the rules say demand is maintained, whatever was being edited.
             self.match.maintain(self.bidder)
             self.app.continue_game(notice=f"Round {self.view.round}: time ran out for {self.bidder_name}; demand maintained.")

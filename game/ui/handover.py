@@ -109,6 +109,14 @@ class WaitScene(Scene):
         round_no = match.round if match is not None else 0
         draw_text(surface, f.heading, f"Round {round_no}: waiting for the other bidders\u2026", c["text"],
                   (w // 2, h // 2 - u), "midbottom")
+        if match is not None and match.human_seats:
+            out = [match.scenario.bidder(b).name for b in match.human_seats if match.auction.is_excluded(b)]
+            if len(out) == len(match.human_seats):
+                # Otherwise a player excluded in round 1 (penalty accepted) watches dots with no reason given.
+                draw_text(surface, f.body, f"{' and '.join(out)} left the auction (excluded); the scripted bidders "
+                          "play on to the end, then the results show.", c["warn"], (w // 2, h // 2 + u * 2), "midtop")
+        if self.app.notice:
+            draw_text(surface, f.small, self.app.notice, c["warn"], (w // 2, h // 2 + u * 4), "midtop")
         dots = int(self.elapsed * 4) % 8
         for i in range(8):
             col = c["accent"] if i == dots else c["line"]

@@ -7,6 +7,7 @@ only under the "aggregate" information policy). Never changes game state.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import pygame
@@ -85,7 +86,12 @@ class HistoryScene(Scene):
         heading = "History"
         if view is not None:
             closed = len(next(iter(view.price_history.values()), ()))
-            heading = f"History: {closed} round(s) closed, as {view.bidder} sees it"
+            name = view.bidder
+            match: Any = self.app.match
+            if match is not None:
+                with contextlib.suppress(KeyError):
+                    name = match.scenario.bidder(view.bidder).name  # the operator's name, as on every other screen
+            heading = f"History: {closed} round(s) closed, as {name} sees it"
         img = fonts.title.render(heading, True, colours["text"])
         surface.blit(img, (margin, unit // 2))
         top = unit // 2 + img.get_height() + unit // 2

@@ -16,6 +16,8 @@ Contract (stable; other screens are written against it):
 - ``handle_event(event) -> bool``: every pygame event, including pygame_gui's
   UI events, after the UI manager has seen it; return True when consumed.
 - ``update(dt)``: advance timers, animations and background work (seconds).
+- ``update_covered(dt)``: called instead while another scene is on top (the
+  Esc menu, the history screen); a round timer keeps running there.
 - ``draw(surface)``: custom drawing *under* the widgets (tables, charts,
   bars). Drawing never changes game state.
 
@@ -81,6 +83,9 @@ class Scene:
         return False
 
     def update(self, dt: float) -> None:
+        pass
+
+    def update_covered(self, dt: float) -> None:
         pass
 
     def draw(self, surface: pygame.Surface) -> None:
