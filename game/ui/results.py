@@ -476,7 +476,12 @@ class ResultsScene(Scene):
         for b in self.summary.bidders:
             value = self.value_usd(b.id)
             pays = self.total_payment_usd(b.id)
-            name = self.scenario.bidder(b.id).name + (" (excluded)" if b.excluded else "")
+            name = self.scenario.bidder(b.id).name
+            if fonts.body.size(name)[0] > body.w // 5 and name.endswith(")") and " (" in name:
+                # A long bracket ("Azerbaijani consortium, hypothetical") would push the table past the panel
+                # and clip the name mid-word; the short name plus the legend's colour identifies the seat.
+                name = name.split(" (", 1)[0]
+            name += " (excluded)" if b.excluded else ""
             rows.append(
                 [name]
                 + [str(b.lots.get(x, 0)) for x in band_ids]

@@ -251,13 +251,22 @@ class SetupScene(Scene):
             except ValueError:
                 col = c["muted"]
             pygame.draw.rect(surface, col, pygame.Rect(pad, y + 3, max(4, u // 3), int(u * 1.9) - 6))
-            label = b.name
+            label, detail = b.name, ""
+            if f.body.size(label)[0] > u * 9.8 and label.endswith(")") and " (" in label:
+                # "Ufone + Telenor (PTML)" does not fit: the bracket moves to the muted line rather than
+                # being cut to "Ufone + Telenor (PT…", so every seat stays identifiable.
+                label, detail = label[:-1].split(" (", 1)
+                detail += " \u00b7 "
             while f.body.size(label)[0] > u * 9.8 and len(label) > 4:
                 label = label[:-2].rstrip() + "\u2026"
             draw_text(surface, f.body, label, c["text"], (pad + u, y + mid), "midleft")
             tag = "incumbent" if b.incumbent else "new entrant"
-            draw_text(surface, f.small, f"{tag} \u00b7 holds {fmt_mhz(b.total_holdings)}", c["muted"],
-                      (pad + label_x + int(u * 12.5), y + mid), "midleft")
+            tag_x = pad + label_x + int(u * 12.5)
+            # Wrapped to the left column: a long description must not run under the scenario panel.
+            lines = wrap_text(f.small, f"{detail}{tag} \u00b7 holds {fmt_mhz(b.total_holdings)}", pad + left_w - tag_x)[:2]
+            ls = f.small.get_linesize()
+            for i, line in enumerate(lines):
+                draw_text(surface, f.small, line, c["muted"], (tag_x, y + mid + (2 * i - len(lines) + 1) * ls // 2), "midleft")
         for key, label in (("_seed", "Seed"), ("_timer", "Round timer"), ("_policy", "Information")):
             y = self.rows_y.get(key)
             if y is not None:
