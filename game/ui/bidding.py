@@ -583,7 +583,7 @@ class BiddingScene(Scene):
             el = self.view.eligibility
             bar_row("points used / available", points, el, f"{points:,} / {el:,}", points > el)
 
-        section("Cap headroom (incl. holdings)")
+        section("Caps: MHz held + bid / cap")
         usage = limits.usage(order)
         bar_row("overall", usage.overall, usage.overall_cap,
                 f"{fmt_mhz(usage.overall)} of {fmt_mhz(usage.overall_cap)}", usage.overall > usage.overall_cap)
@@ -604,7 +604,10 @@ class BiddingScene(Scene):
             valuation = self.match.values.get(self.bidder)
             if valuation is not None:
                 over = exposure > valuation.budget_usd
-                rows.append(("Budget", fmt_usd(valuation.budget_usd), c["bad"] if over else c["muted"]))
+                # The budget is the seat's own limit, not an auction rule: say so when exposure passes it,
+                # since no check under the table will.
+                label = "Budget (yours, exceeded)" if over else "Budget (yours, not a rule)"
+                rows.append((label, fmt_usd(valuation.budget_usd), c["bad"] if over else c["muted"]))
         for label, text, colour in rows:
             draw_text(surface, f.small, label, c["muted"], (ix, y))
             draw_text(surface, f.mono_bold, text, colour, (ix + iw, y + f.small.get_linesize() // 2), "midright")
