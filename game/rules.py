@@ -123,6 +123,18 @@ class BidderLimits:
             per_band_cap=per_band_cap,
         )
 
+    def headroom(self, bundle: Sequence[int]) -> dict[str, Tenths]:
+        """``usage(bundle).headroom()`` without building the usage (every view asks for it)."""
+        result = {
+            "overall": self.overall_cap - self.overall_base - sum(map(mul, bundle, self.lot_tenths)),
+            "low band": self.low_cap - self.low_base - sum(map(mul, bundle, self.low_lot_tenths)),
+        }
+        for k, band_id in enumerate(self.scenario.band_ids):
+            cap = self.band_cap[k]
+            if cap is not None:
+                result[band_id] = cap - self.holding[k] - bundle[k] * self.lot_tenths[k]
+        return result
+
     def bundle_points(self, bundle: Sequence[int]) -> int:
         return sum(map(mul, bundle, self.points))
 

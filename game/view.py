@@ -133,7 +133,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         activity=limits.bundle_points(bundle),
         exposure_usd=sum(map(mul, bundle, start.values())),
         holdings=dict(profile.holdings),
-        cap_headroom=limits.usage(bundle).headroom(),
+        cap_headroom=limits.headroom(bundle),
         obligation=obligation,
         last_round=_last_round(scenario, last, bidder) if last else None,
         price_history=auction.price_history(),
@@ -143,7 +143,8 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
 
 def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound:
     # Bands a bidder did not name were maintained, so they never changed.
-    processed = dict(last.processed.get(bidder, {b.id: 0 for b in scenario.bands}))
+    held = last.processed.get(bidder)
+    processed = dict(held) if held is not None else {b.id: 0 for b in scenario.bands}
     bids = last.bids.get(bidder, {})
     submitted = {band_id: (bids[band_id].lots if band_id in bids else q) for band_id, q in processed.items()}
     return LastRound(
