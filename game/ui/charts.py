@@ -239,7 +239,12 @@ def draw_price_paths(
     for r in ticks(0, rounds, max(1, plot.w // 60)):
         x = int(x_of(int(r)))
         pygame.draw.line(surface, style.axis, (x, plot.bottom), (x, plot.bottom + 4))
-        _blit(surface, style.small_font, f"{int(r)}", style.muted, (x, plot.bottom + 5), "midtop")
+        # Point 0 is the opening (reserve) price, before round 1; its label starts at the
+        # axis so it clears the y-axis labels.
+        if int(r) == 0:
+            _blit(surface, style.small_font, "open", style.muted, (x, plot.bottom + 5), "topleft")
+        else:
+            _blit(surface, style.small_font, f"{int(r)}", style.muted, (x, plot.bottom + 5), "midtop")
     pygame.draw.line(surface, style.axis, plot.bottomleft, plot.bottomright)
 
     # Later bands may hide earlier ones where paths coincide; a small vertical

@@ -97,7 +97,7 @@ class RoundResultScene(Scene):
         cols = [
             ("Band", 0.09, "left"), ("You bid", 0.10, "right"), ("Processed", 0.11, "right"),
             ("Outcome", 0.17, "left"), ("Demand", 0.11, "right"), ("Posted $/lot", 0.15, "right"),
-            ("Change", 0.13, "right"), ("Next clock", 0.14, "right"),
+            ("Rise this round", 0.13, "right"), ("Next clock", 0.14, "right"),
         ]
         top = pad + int(u * 3.6)
         tw = w - 2 * pad
