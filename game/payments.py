@@ -234,7 +234,9 @@ def parse_percent(text: str, what: str) -> Decimal:
 
 def parse_plan(text: str) -> tuple[Plan, Decimal | None]:
     """'upfront', 'deferred' or 'deferred:60' (share at the first payment, in percent)."""
-    name, _, share = text.strip().partition(":")
+    name, sep, share = text.strip().partition(":")
+    if sep and not share.strip():
+        raise PaymentPlanError(f"payment plan {text!r}: give the share after the colon, e.g. deferred:60")
     for plan in PLANS:
         if name == plan:
             if share and plan == "upfront":

@@ -43,6 +43,8 @@ def load_plan(path: str | Path, scenario: Scenario) -> dict[str, list[PlanRound]
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanError(f"plan {path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"plan {path}: not a UTF-8 text file (a plan is JSON)") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

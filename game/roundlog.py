@@ -113,7 +113,16 @@ class RoundLogWriter:
 
 def read_log(path: str | Path) -> Iterator[dict[str, Any]]:
     with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
+        number = 0
+        while True:
+            try:
+                line = f.readline()
+            except UnicodeDecodeError:
+                # A binary file is the user's mistake: a message, not a traceback.
+                raise ReplayError(f"{path}:{number + 1}: not UTF-8 text (a round log is JSON Lines)") from None
+            if not line:
+                return
+            number += 1
             if not line.strip():
                 continue
             try:
