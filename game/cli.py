@@ -57,6 +57,33 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def seed_arg(text: str) -> int:
+    """argparse type of ``--seed``: a whole number >= 0 (numpy refuses negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
+    return value
+
+
+def check_output_path(path: str | None, flag: str) -> None:
+    """Refuse an output file that cannot be written, before any work is done rather than after."""
+    if path is None:
+        return
+    if not path.strip():
+        raise UserError(f"{flag}: give a file name")
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"{flag} {path}: is a directory; give a file name")
+    parent = target.parent
+    if not parent.is_dir():
+        raise UserError(f"{flag} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UserError(f"{flag} {path}: not writable")
+
+
 def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "auction",
@@ -71,7 +98,7 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=truthful "
         "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
     )
-    p.add_argument("--seed", type=int, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
+    p.add_argument("--seed", type=seed_arg, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
     _add_report_args(p)
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
 
@@ -137,6 +164,8 @@ def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
                 f"--bidders: unknown strategy {strategy!r} for {bidder}; known strategies: "
                 f"{', '.join(known_strategies())}, or plan:PATH"
             )
+        if strategy.startswith(PLAN_PREFIX) and not strategy[len(PLAN_PREFIX):].strip():
+            raise UserError(f"--bidders: {bidder}={strategy}: give the plan file after 'plan:', e.g. {bidder}=plan:PLAN.json")
         result[bidder] = strategy
     if not result:
         raise UserError("--bidders: name at least one bidder, e.g. jazz=truthful")
@@ -154,6 +183,8 @@ def cmd_auction(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     _money_options(args)  # refuse a bad payment plan before running the auction
+    check_output_path(args.json_out, "--json")
+    check_output_path(args.log, "--log")
     strategies: dict[str, str] = {}
     plan = load_plan(args.plan, scenario) if args.plan else {}
     for bidder in plan:
@@ -176,7 +207,7 @@ def cmd_auction(args: argparse.Namespace) -> int:
         else:
             agents[bidder] = make_agent(strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder))
     auction = ClockAuction(scenario, bidders, seed=args.seed)
-    log_file = open(args.log, "w", encoding="utf-8") if args.log else None  # noqa: SIM115
+    log_file = open(args.log, "w", encoding="utf-8") if args.log is not None else None  # noqa: SIM115
     try:
         writer = RoundLogWriter(log_file) if log_file else None
         if writer:
@@ -197,6 +228,10 @@ def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decim
     plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
     kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
     discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
+    # Rates above 100% a year are typing slips (1085 for 10.85), not Pakistani money markets.
+    for flag, text, rate in (("--kibor", args.kibor, kibor), ("--discount-rate", args.discount_rate, discount)):
+        if rate is not None and rate > 100:
+            raise UserError(f"{flag}: {text}% a year is not plausible; give a percentage such as 10.85")
     return plan_name, upfront_percent, kibor, discount
 
 
@@ -231,7 +266,7 @@ def _report(
             print(f"Payment plan, {scenario.bidder(bidder).name}: " + schedule_text(schedule))
         print()
         print(positioning.text())
-    if args.json_out:
+    if args.json_out is not None:
         document = summary_json(summary, seed=auction.seed, failures=failures)
         figures = efficiency_json(efficiency)
         per_bidder = figures.pop("bidders")
@@ -247,6 +282,8 @@ def _report(
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    _money_options(args)
+    check_output_path(args.json_out, "--json")
     auction = replay(args.log)
     if not args.quiet:
         print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.\n")

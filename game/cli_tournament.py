@@ -20,7 +20,7 @@ from game.tournament.play import AgentModuleError, AuctionRecord
 from game.tournament.pool import TournamentError
 from game.tournament.progress import Progress
 from game.tournament.runner import TournamentConfig, play_one, run_tournament
-from game.tournament.storage import StorageError, fmt_lots, fmt_tenths
+from game.tournament.storage import DB_NAME, StorageError, fmt_lots, fmt_tenths
 from game.units import fmt_usd
 
 EXIT_USER_ERROR = 2
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--bidders", help="operator seats, comma-separated (default: the scenario's default bidders)")
     p.add_argument(
         "--agent-timeout", type=float, default=2.0, metavar="SECONDS",
-        help="per-round time limit for an agent's answer; 0 for none (default: %(default)s)",
+        help="per-round time limit for an agent's answer; 0 (or less) for none (default: %(default)s)",
     )
     p.add_argument(
         "--agent-module", action="append", default=[], metavar="PATH_OR_MODULE",
@@ -75,8 +75,17 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
         raise TournamentError("--strategies: name at least one strategy (comma-separated)")
     if args.only_auction is None and not args.out:
         raise TournamentError("--out DIR: say where to write the results")
-    if args.log and args.only_auction is None:
+    if args.log is not None and args.only_auction is None:
         raise TournamentError("--log needs --only-auction N")
+    if args.log is not None:
+        from game.cli import UserError, check_output_path
+
+        try:
+            check_output_path(args.log, "--log")
+        except UserError as exc:
+            raise TournamentError(str(exc)) from None
+    if args.agent_timeout != args.agent_timeout:  # nan would silently mean "no limit"
+        raise TournamentError(f"--agent-timeout: a number of seconds (0 for no limit), got {args.agent_timeout}")
     return TournamentConfig(
         strategies=strategies,
         auctions=args.auctions,
@@ -145,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     except (TournamentError, StorageError, AgentModuleError, ScenarioError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        raise  # `... | head`: game.cli.main treats a closed pipe as the reader's choice, not an error
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -159,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         print(leaderboard_text(result.standings))
     rate = f", {result.played_now / result.seconds:.1f} auctions/s" if result.seconds > 0 and result.played_now else ""
     print(f"{result.done} of {result.total} auction(s) in {out} ({result.played_now} played now{rate})")
-    for path in result.files:
+    database = out / DB_NAME  # the runner lists what it wrote this time; the database is written as it goes
+    for path in [*result.files[:1], *([database] if database.exists() else []), *result.files[1:]]:
         print(f"  {path}")
     return EXIT_INTERRUPTED if result.interrupted else 0

@@ -179,7 +179,7 @@ def summary_text(summary: Summary, *, failures: Sequence[AgentFailure] = ()) -> 
         f"{s.name}",
         f"Allocation stage {o.status} after {o.rounds} round(s).",
         "",
-        f"{'band':>6} {'supply':>7} {'sold':>5} {'unsold':>6} {'price/lot':>11} {'price/MHz':>11} {'premium':>8} {'revenue':>11}",
+        f"{'band':>6} {'supply':>7} {'sold':>5} {'unsold':>6} {'price/lot':>11} {'price/MHz':>15} {'premium':>8} {'revenue':>11}",
     ]
     for b in summary.bands:
         band = s.band(b.id)
@@ -187,7 +187,7 @@ def summary_text(summary: Summary, *, failures: Sequence[AgentFailure] = ()) -> 
         note = "" if b.allocated else "  not allocated: excess demand at halt"
         lines.append(
             f"{b.id:>6} {b.supply_lots:>7} {b.sold_lots:>5} {b.unsold_lots:>6} {fmt_usd(b.price_usd):>11} "
-            f"{fmt_usd(b.price_per_mhz_usd) + per:>11} {str(b.premium_percent) + '%':>8} {fmt_usd(b.revenue_usd):>11}{note}"
+            f"{fmt_usd(b.price_per_mhz_usd) + per:>15} {str(b.premium_percent) + '%':>8} {fmt_usd(b.revenue_usd):>11}{note}"
         )
     lines.append("")
     band_ids = s.band_ids

@@ -111,7 +111,7 @@ def leaderboard_csv(table: Sequence[Standing]) -> str:
 def leaderboard_text(table: Sequence[Standing]) -> str:
     """A printable table; money in the report's usual $m/$bn style."""
     head = (
-        f"{'#':>2}  {'strategy':<16} {'plays':>6}  {'mean utility (95% CI)':<34} "
+        f"{'#':>2}  {'strategy':<14} {'plays':>6}  {'mean utility (95% CI)':<34} "
         f"{'efficiency':>10} {'revenue':>10} {'MHz won':>8} {'failed':>6}"
     )
     lines = [head, "-" * len(head)]
@@ -120,7 +120,7 @@ def leaderboard_text(table: Sequence[Standing]) -> str:
             f" ({fmt_usd(round(s.ci_low_usd))} .. {fmt_usd(round(s.ci_high_usd))})"
         )
         lines.append(
-            f"{rank:>2}  {s.strategy:<16} {s.seat_plays:>6}  {fmt_usd(round(s.mean_utility_usd)) + ci:<34} "
+            f"{rank:>2}  {s.strategy:<14} {s.seat_plays:>6}  {fmt_usd(round(s.mean_utility_usd)) + ci:<34} "
             f"{s.mean_efficiency:>10.1%} {fmt_usd(round(s.mean_revenue_usd)):>10} {s.mean_mhz:>8.1f} "
             f"{s.failed_seat_plays:>6}"
         )
