@@ -532,13 +532,25 @@ def band_plan_text(plan: BandPlan) -> str:
         parts = [
             f"{fmt_freq(b.range.from_khz)}-{fmt_freq(b.range.to_khz)} {b.bidder or 'unsold'}({b.lots})" for b in layout.blocks
         ]
-        lines.append(f"  {band_id:>5}{mark}{unit} " + " | ".join(parts))
+        lines += _wrapped(f"  {band_id:>5}{mark}{unit} ", parts)
     for band_id, r in plan.rationalisation.items():
         mark = "*" if r.estimated else ""
         lines.append(f"  {band_id} MHz rationalisation{mark} (downlink):")
-        lines.append("    now:        " + " | ".join(_held_text(h) for h in r.current))
-        lines.append("    contiguous: " + " | ".join(_held_text(h) for h in r.contiguous))
+        lines += _wrapped("    now:        ", [_held_text(h) for h in r.current])
+        lines += _wrapped("    contiguous: ", [_held_text(h) for h in r.contiguous])
     return "\n".join(lines)
+
+
+def _wrapped(prefix: str, parts: list[str], width: int = 100) -> list[str]:
+    """Blocks joined by " | ", continued under the first block so that no line is wider than ``width``."""
+    lines = [prefix + (parts[0] if parts else "")]
+    for part in parts[1:]:
+        if len(lines[-1]) + 3 + len(part) > width:
+            lines[-1] += " |"
+            lines.append(" " * len(prefix) + part)
+        else:
+            lines[-1] += " | " + part
+    return lines
 
 
 def _held_text(h: HeldRange) -> str:

@@ -132,3 +132,11 @@ def test_tournament_option_errors(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert message in _error(["tournament", "--strategies", "truthful", *argv], capsys)
+
+
+def test_band_plan_lines_wrap_at_100_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    # Four bidders fragment 1800/2100 MHz enough that one line of blocks would run past 100 columns.
+    argv = ["auction", "--bidders", "jazz=random,zong=random,ufone=random,entrant=random", "--seed", "3"]
+    assert main(argv) == 0
+    plan = capsys.readouterr().out.split("Band plan after the auction")[1]
+    assert max(len(line) for line in plan.splitlines()) <= 100
