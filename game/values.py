@@ -14,6 +14,7 @@ import math
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -226,8 +227,28 @@ def check_values(r: Any, tree: Mapping[str, Any]) -> None:
     read_values_section(r, tree, band_ids, bidder_ids)
 
 
+# Parsed value models by scenario object. Every auction of a tournament or
+# benchmark draws values from the same scenario, and re-reading its [values]
+# section each time cost as much as drawing the values. Keyed by identity (a
+# Scenario holds dicts, so it is not hashable); the scenario itself is kept
+# beside its model, so an id is never reused while its entry lives.
+_MODELS: dict[int, tuple[Scenario, ValueModel]] = {}
+_MODELS_KEPT = 16
+
+
 def value_model(scenario: Scenario) -> ValueModel:
-    """The scenario's value model: its ``[values]`` section over the built-in defaults."""
+    """The scenario's value model: its ``[values]`` section over the built-in defaults (cached, read-only)."""
+    hit = _MODELS.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    model = _read_value_model(scenario)
+    if len(_MODELS) >= _MODELS_KEPT:
+        _MODELS.clear()
+    _MODELS[id(scenario)] = (scenario, model)
+    return model
+
+
+def _read_value_model(scenario: Scenario) -> ValueModel:
     r = reader_for(scenario.source_path)
     top, bands, profiles = read_values_section(r, {"values": section(scenario, "values")}, scenario.band_ids, scenario.bidder_ids)
     for band in scenario.bands:
@@ -248,8 +269,9 @@ def value_model(scenario: Scenario) -> ValueModel:
         threshold_noise_percent=top["threshold_noise_percent"],
         budget_noise_percent=top["budget_noise_percent"],
         default_budget_usd=top["default_budget_usd"],
-        bands=bands,
-        profiles=profiles,
+        # Read-only views: the model is shared by every later call for this scenario.
+        bands=MappingProxyType(bands),
+        profiles=MappingProxyType(profiles),
     )
 
 
