@@ -144,6 +144,18 @@ def _only_auction(config: TournamentConfig, index: int, log: str | None) -> int:
     return 0
 
 
+def _cycle_length(config: TournamentConfig) -> int:
+    """Auctions in one whole cycle of the seat rotation (0 if the scenario cannot be read)."""
+    from game.scenario import load_scenario
+    from game.tournament.schedule import seatings
+
+    try:
+        seats = len(config.bidders or load_scenario(config.scenario).default_bidders)
+    except ScenarioError:
+        return 0
+    return len(seatings(list(config.strategies), seats))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
@@ -168,6 +180,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.quiet and result.standings:
         print(leaderboard_text(result.standings))
+    cycle = _cycle_length(config)
+    if cycle and result.total % cycle:
+        print(
+            f"note: seats are balanced over whole cycles of {cycle} auction(s) and {result.total} is not a multiple:\n"
+            f"      strategies sat in different seats unequally often (try --auctions {cycle * max(1, result.total // cycle)})"
+        )
     rate = f", {result.played_now / result.seconds:.1f} auctions/s" if result.seconds > 0 and result.played_now else ""
     print(f"{result.done} of {result.total} auction(s) in {out} ({result.played_now} played now{rate})")
     database = out / DB_NAME  # the runner lists what it wrote this time; the database is written as it goes

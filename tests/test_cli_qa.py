@@ -140,3 +140,13 @@ def test_band_plan_lines_wrap_at_100_columns(capsys: pytest.CaptureFixture[str])
     assert main(argv) == 0
     plan = capsys.readouterr().out.split("Band plan after the auction")[1]
     assert max(len(line) for line in plan.splitlines()) <= 100
+
+
+def test_tournament_says_when_seats_are_not_balanced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Three strategies in three seats: a cycle of three rotations; two auctions are part of one.
+    argv = ["tournament", "--strategies", "truthful,reducer,parker", "--no-plots", "--out", str(tmp_path / "t")]
+    assert main([*argv, "--auctions", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "not a multiple" in out
+    paths = str(tmp_path)
+    assert max(len(line) for line in out.splitlines() if paths not in line) <= 100
