@@ -113,7 +113,6 @@ def _flush_c_stdio() -> None:
         ctypes.CDLL(None).fflush(None)
 
 
-
 def _check_valuations(scenario: Scenario, valuations: Mapping[str, Valuation]) -> None:
     problems: list[str] = []
     known = set(scenario.bidder_ids)

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from game import welfare as welfare_module
 from game.allocation import AllocationOutcome
 from game.rules import BidderLimits
 from game.scenario import Band, BidderProfile, Caps, Scenario, load_scenario
@@ -207,6 +208,32 @@ def _ties_1e10() -> tuple[Scenario, dict[str, Valuation]]:
 @example(case=_ties_1e10())
 def test_optimum_exact_to_the_dollar_with_values_near_1e10(case: tuple[Scenario, dict[str, Valuation]]) -> None:
     assert_optimal(*case)
+
+
+@pytest.mark.parametrize("artefact", ["everything", "nothing"])
+def test_solver_artefacts_are_refused_and_the_optimum_still_found(
+    artefact: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A floating-point answer that breaks supply, or is worth less than the incumbent, is cut off and re-asked."""
+    real_solve = welfare_module._solve
+    calls: list[int] = []
+
+    def flaky(
+        model: welfare_module._Model, gain: np.ndarray, cuts: list[tuple[np.ndarray, float]]
+    ) -> np.ndarray | None:
+        calls.append(len(cuts))
+        x = real_solve(model, gain, cuts)
+        if len(calls) == 2:
+            # Every bidder takes its largest quantity of every band (over supply), or nothing at all.
+            x = np.zeros(len(model.columns))
+            for group in model.groups:
+                x[group[-1] if artefact == "everything" else group[0]] = 1
+        return x
+
+    monkeypatch.setattr(welfare_module, "_solve", flaky)
+    assert_optimal(*_ties_1e10())
+    assert len(calls) >= 3
+    assert calls[2] == 1  # the third solve carries the cut excluding the artefact
 
 
 def test_optimum_equals_brute_force_on_seeded_random_markets() -> None:
