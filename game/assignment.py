@@ -539,12 +539,20 @@ def assignment_text(scenario: Scenario, allocation_revenue_usd: int, outcome: As
     if not outcome.bands:
         return "Assignment stage: no band needed positioning (fewer than two winners where positioning applies)."
     lines = ["Assignment stage (positions bottom to top, price on top of the allocation price):"]
-    lines += [f"  {describe(result)}" + ("  HALTED: contested positions drawn" if result.status == "halted" else "")
-              for result in outcome.bands.values()]
+    for result in outcome.bands.values():
+        text = f"  {describe(result)}" + ("  HALTED: contested positions drawn" if result.status == "halted" else "")
+        # Four or more winners run past a 100-column terminal: continue on indented lines, one position whole.
+        line, *rest = text.split(", ")
+        for part in rest:
+            if len(line) + 2 + len(part) > 100:
+                lines.append(line + ",")
+                line = "    " + part
+            else:
+                line += ", " + part
+        lines.append(line)
     total = allocation_revenue_usd + outcome.revenue_usd
     lines.append(
-        f"Revenue with positioning: {fmt_usd(total)} (${total:,}) = allocation {fmt_usd(allocation_revenue_usd)} "
-        f"+ assignment {fmt_usd(outcome.revenue_usd)}; "
-        f"{fmt_pkr(to_pkr(total, scenario.exchange_rate_pkr_per_usd))}"
+        f"Revenue with positioning: {fmt_usd(total)} (${total:,}) = {fmt_pkr(to_pkr(total, scenario.exchange_rate_pkr_per_usd))}"
+        f"\n  (allocation {fmt_usd(allocation_revenue_usd)} + assignment {fmt_usd(outcome.revenue_usd)})"
     )
     return "\n".join(lines)

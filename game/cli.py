@@ -263,7 +263,7 @@ def _report(
         print(efficiency_text(efficiency))
         for bidder, schedule in schedules.items():
             print()
-            print(f"Payment plan, {scenario.bidder(bidder).name}: " + schedule_text(schedule))
+            print(f"Payment plan, {scenario.bidder(bidder).name}:\n  " + schedule_text(schedule))
         print()
         print(positioning.text())
     if args.json_out is not None:

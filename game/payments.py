@@ -321,7 +321,7 @@ def schedule_text(s: PaymentSchedule) -> str:
     else:
         head = (
             f"deferred: {_fmt_percent(s.upfront_percent)}% of {fmt_usd(s.amount_usd)} ({fmt_pkr(s.amount_pkr)}) "
-            f"at year {s.rows[0].year}, the rest in {len(s.rows) - 1} instalments with markup "
+            f"at year {s.rows[0].year},\n  the rest in {len(s.rows) - 1} instalments with markup "
             f"{_fmt_percent(s.markup_percent)}% a year (KIBOR {_fmt_percent(s.kibor_percent)}% + spread)"
         )
     lines = [head, f"  {'year':>4}  {'principal':>10}  {'markup':>10}  {'total':>10}  {'total PKR':>11}  {'owed after':>10}"]

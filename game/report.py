@@ -191,19 +191,21 @@ def summary_text(summary: Summary, *, failures: Sequence[AgentFailure] = ()) -> 
         )
     lines.append("")
     band_ids = s.band_ids
-    header = f"{'bidder':<24}" + "".join(f"{bid:>6}" for bid in band_ids) + f"{'won':>11}{'pays':>11}{'holds after':>13}"
+    # 23 + 6 per band + 32 columns: six bands and the EXCLUDED tag still fit a 100-column terminal.
+    header = f"{'bidder':<23}" + "".join(f"{bid:>6}" for bid in band_ids) + f"{'won':>10}{'pays':>10}{'holds after':>12}"
     lines.append(header)
     for w in summary.bidders:
-        tag = "  EXCLUDED" if w.excluded else ""
+        tag = " EXCLUDED" if w.excluded else ""
         lines.append(
-            f"{w.name[:23]:<24}" + "".join(f"{w.lots[x]:>6}" for x in band_ids)
-            + f"{fmt_mhz(w.won_tenths):>11}{fmt_usd(w.payment_usd):>11}{fmt_mhz(w.holdings_after_tenths):>13}{tag}"
+            f"{w.name[:22]:<23}" + "".join(f"{w.lots[x]:>6}" for x in band_ids)
+            + f"{fmt_mhz(w.won_tenths):>10}{fmt_usd(w.payment_usd):>10}{fmt_mhz(w.holdings_after_tenths):>12}{tag}"
         )
     lines.append("")
     lines.append("Cap headroom after the auction:")
     for w in summary.bidders:
         parts = ", ".join(f"{k} {fmt_mhz(v)}" for k, v in w.cap_headroom.items())
-        lines.append(f"  {w.name}: {parts}")
+        line = f"  {w.name}: {parts}"
+        lines.append(line if len(line) <= 100 else f"  {w.id}: {parts}")  # a long name gives way to the id
     lines.append("")
     share = Decimal(summary.sold_tenths * 100) / s.offered_tenths
     lines.append(

@@ -150,3 +150,13 @@ def test_tournament_says_when_seats_are_not_balanced(tmp_path: Path, capsys: pyt
     assert "not a multiple" in out
     paths = str(tmp_path)
     assert max(len(line) for line in out.splitlines() if paths not in line) <= 100
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_whole_report_fits_100_columns_with_four_bidders(seed: int, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["auction", "--bidders", "jazz=random,zong=aggressive,ufone=parker,entrant=random", "--seed", str(seed)]
+    assert main([*argv, "--payment-plan", "deferred:60"]) == 0
+    out = capsys.readouterr().out
+    allocation, rest = out.split("Efficiency", 1)
+    after_efficiency = rest.split("\n\n", 1)[1]  # the efficiency table is game.welfare's
+    assert max(len(line) for line in (allocation + after_efficiency).splitlines()) <= 100
