@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import PAKISTAN, band_table, build_scenario, pakistan_tree, scenario_tree
 
-from game.agents.demand import BundleLimits, DemandSolver
+from game.agents.demand import BundleLimits, DemandSolver, best_bundle
 from game.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from game.values import Valuation, draw_valuations, value_model
 
@@ -186,3 +186,17 @@ def test_valuation_value_adds_bands() -> None:
     assert v.value({"x": 0, "y": 0}) == 0
     tree = scenario_tree([band_table("x", 2, 1_000)], {"a": {}})
     assert parse_scenario(tree, source="t.toml").band_ids == ("x",)
+
+
+def test_the_new_entrant_wants_a_3500_block_at_reserve() -> None:
+    """A 5G-first entrant with no spectrum must be a real rival when switched on, not a bidder that never bids."""
+    scenario = load_scenario("pakistan-2026")
+    reserves = [b.reserve_usd for b in scenario.bands]
+    k3500 = scenario.band_ids.index("3500")
+    wants = 0
+    for seed in range(20):
+        values = draw_valuations(scenario, ["entrant"], seed)["entrant"]
+        bundle = best_bundle(reserves, values, BundleLimits.for_bidder(scenario, "entrant"), budget_usd=values.budget_usd)
+        assert bundle is not None
+        wants += bundle[k3500] >= 6  # a block of 60 MHz or more
+    assert wants >= 15, f"the entrant wanted a 3500 MHz block in only {wants} of 20 markets"
