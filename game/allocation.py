@@ -186,6 +186,8 @@ class ClockAuction:
         # Per band, one entry a round: views read these instead of walking the history.
         self._price_history: list[list[int]] = [[] for _ in self._bands]
         self._demand_history: list[list[int]] = [[] for _ in self._bands]
+        self.derived: dict[str, object] = {}
+        """Values computed from the state between two round closes (the views' shared parts); cleared on close."""
 
     # ------------------------------------------------------------ state
 
@@ -351,6 +353,7 @@ class ClockAuction:
             self._price_history[k].append(posted[k])
             self._demand_history[k].append(demand[k])
         self._submissions = {}
+        self.derived = {}
 
         excess = [demand[k] > self._supply[k] for k in range(n_bands)]
         self._start = posted

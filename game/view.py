@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import mul
+from types import MappingProxyType
 
 from game.allocation import ClockAuction, RoundResult, Unapplied
 from game.rules import obligation_refusals
@@ -19,7 +20,7 @@ from game.scenario import Scenario
 from game.units import Tenths
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BandView:
     """One band as a bidder sees it at the start of a round."""
 
@@ -40,7 +41,7 @@ class BandView:
     """This bidder's processed demand (lots it holds now)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LastRound:
     """How the bidder's own bids of the previous round were processed."""
 
@@ -90,34 +91,89 @@ class BidderView:
         return {b.id: b.processed for b in self.bands}
 
 
-def build_view(auction: ClockAuction, bidder: str) -> BidderView:
-    """The view of ``bidder`` at the current state of ``auction``."""
+@dataclass(frozen=True, slots=True)
+class _RoundShared:
+    """The parts of a view that are the same for every bidder until the round closes."""
+
+    start: tuple[int, ...]
+    band_fields: tuple[tuple[str, int, Tenths, int, int, int, int, int | None, bool | None], ...]
+    """Per band, every BandView field but ``processed``, in field order."""
+    band_views: dict[tuple[int, int], BandView]
+    """BandViews already built this round, by (band index, processed): frozen, so bidders can share them."""
+    last: RoundResult | None
+    posted_prices: Mapping[str, int]
+    price_changes: Mapping[str, int]
+    price_history: Mapping[str, tuple[int, ...]]
+    demand_history: Mapping[str, tuple[int, ...]] | None
+
+
+_SHARED = "view"
+"""Key of this module's entry in ``ClockAuction.derived``."""
+
+
+def _round_shared(auction: ClockAuction) -> _RoundShared:
+    cached = auction.derived.get(_SHARED)
+    if isinstance(cached, _RoundShared):
+        return cached
     scenario = auction.scenario
     policy = scenario.rules.information_policy
     history = auction.history
-    last: RoundResult | None = history[-1] if history else None
-    processed = auction.processed(bidder)
-    start = auction.start_prices()
-    clock = auction.clock_prices()
+    last = history[-1] if history else None
+    start = tuple(auction.start_prices().values())
+    clock = tuple(auction.clock_prices().values())
     demand = last.aggregate_demand if last else None
     shown = demand if policy == "aggregate" else None
-    bands = tuple(
-        BandView(
-            id=b.id,
-            supply=b.lots,
-            lot_tenths=b.lot_tenths,
-            reserve_usd=b.reserve_usd,
-            eligibility_points=b.eligibility_points,
-            start_price=start[b.id],
-            clock_price=clock[b.id],
-            aggregate_demand=shown[b.id] if shown is not None else None,
-            excess_demand=demand[b.id] > b.lots if demand is not None else None,
-            processed=processed[b.id],
+    band_fields = tuple(
+        (
+            b.id,
+            b.lots,
+            b.lot_tenths,
+            b.reserve_usd,
+            b.eligibility_points,
+            start[k],
+            clock[k],
+            shown[b.id] if shown is not None else None,
+            demand[b.id] > b.lots if demand is not None else None,
         )
-        for b in scenario.bands
+        for k, b in enumerate(scenario.bands)
     )
-    limits = auction.limits(bidder)
+    # Shared by every bidder's view, so read-only: no agent can change what another one sees.
+    posted: Mapping[str, int] = MappingProxyType(dict(last.posted_prices)) if last else MappingProxyType({})
+    changes: Mapping[str, int] = (
+        MappingProxyType({k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices})
+        if last
+        else MappingProxyType({})
+    )
+    shared = _RoundShared(
+        start=start,
+        band_fields=band_fields,
+        band_views={},
+        last=last,
+        posted_prices=posted,
+        price_changes=changes,
+        price_history=MappingProxyType(auction.price_history()),
+        demand_history=MappingProxyType(auction.demand_history()) if policy == "aggregate" else None,
+    )
+    auction.derived[_SHARED] = shared
+    return shared
+
+
+def build_view(auction: ClockAuction, bidder: str) -> BidderView:
+    """The view of ``bidder`` at the current state of ``auction``."""
+    scenario = auction.scenario
+    shared = _round_shared(auction)
+    history = auction.history
+    last = shared.last
+    processed = auction.processed(bidder)
     bundle = list(processed.values())  # scenario band order
+    cache = shared.band_views
+    bands: list[BandView] = []
+    for k, q in enumerate(bundle):
+        band_view = cache.get((k, q))
+        if band_view is None:
+            band_view = cache[(k, q)] = BandView(*shared.band_fields[k], q)
+        bands.append(band_view)
+    limits = auction.limits(bidder)
     profile = scenario.bidder(bidder)
     obligation: dict[str, int] = {}
     if auction.round == 1 and not history and scenario.rules.obligation.applies(profile):
@@ -127,21 +183,21 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         round=auction.round if not auction.finished else len(history),
         status=auction.status,
         excluded=auction.is_excluded(bidder),
-        information_policy=policy,
-        bands=bands,
+        information_policy=scenario.rules.information_policy,
+        bands=tuple(bands),
         eligibility=auction.eligibility(bidder),
         activity=limits.bundle_points(bundle),
-        exposure_usd=sum(map(mul, bundle, start.values())),
+        exposure_usd=sum(map(mul, bundle, shared.start)),
         holdings=dict(profile.holdings),
         cap_headroom=limits.headroom(bundle),
         obligation=obligation,
-        last_round=_last_round(scenario, last, bidder) if last else None,
-        price_history=auction.price_history(),
-        demand_history=auction.demand_history() if policy == "aggregate" else None,
+        last_round=_last_round(scenario, shared, last, bidder) if last else None,
+        price_history=shared.price_history,
+        demand_history=shared.demand_history,
     )
 
 
-def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound:
+def _last_round(scenario: Scenario, shared: _RoundShared, last: RoundResult, bidder: str) -> LastRound:
     # Bands a bidder did not name were maintained, so they never changed.
     held = last.processed.get(bidder)
     processed = dict(held) if held is not None else {b.id: 0 for b in scenario.bands}
@@ -152,8 +208,8 @@ def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound
         submitted=submitted,
         processed=processed,
         unapplied=tuple(u for u in last.unapplied if u.bidder == bidder),
-        posted_prices=dict(last.posted_prices),
-        price_changes={k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices},
+        posted_prices=shared.posted_prices,
+        price_changes=shared.price_changes,
     )
 
 
