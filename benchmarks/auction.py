@@ -23,9 +23,13 @@ import cProfile
 import pstats
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# This checkout's engine, never a stale installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from game.agents.registry import make_agent
 from game.allocation import ClockAuction
