@@ -251,12 +251,15 @@ def _report(
     plan_name, upfront_percent, kibor, discount = _money_options(args)
     valuations = draw_valuations(scenario, list(auction.bidders), auction.seed)
     summary = summarise(scenario, outcome)
-    efficiency = evaluate(scenario, valuations, outcome)
+    positioning = run_positioning(scenario, outcome, auction.seed)  # assignment stage + band plan (game.bandplan)
+    positions = positioning.assignment.payments
+    efficiency = evaluate(scenario, valuations, outcome, assignment_payments=positions)
+    # The licence fee a winner finances is its lots' price plus its positioning price.
+    fees = {b: paid + positions.get(b, 0) for b, paid in outcome.payments.items()}
     schedules = winner_schedules(
-        scenario, outcome.payments, plan_name,
+        scenario, fees, plan_name,
         upfront_percent=upfront_percent, kibor_percent=kibor, discount_rate_percent=discount,
     )
-    positioning = run_positioning(scenario, outcome, auction.seed)  # assignment stage + band plan (game.bandplan)
     if not args.quiet:
         print(summary_text(summary, failures=failures))
         print()

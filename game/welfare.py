@@ -61,9 +61,11 @@ class BidderWelfare:
     forfeited_usd: int
     """A deposit forfeited under the round-1 obligation: paid for nothing."""
     utility_usd: int
-    """value - payment - forfeited."""
+    """value - payment - positioning prices - forfeited."""
     optimal_lots: Mapping[str, int]
     """What the bidder holds in the welfare-maximising allocation."""
+    assignment_payment_usd: int = 0
+    """Positioning (assignment-stage) prices paid on top of the lots' price."""
 
 
 @dataclass(frozen=True)
@@ -386,13 +388,19 @@ def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) 
 
 
 def evaluate(
-    scenario: Scenario, valuations: Mapping[str, Valuation], outcome: AllocationOutcome
+    scenario: Scenario,
+    valuations: Mapping[str, Valuation],
+    outcome: AllocationOutcome,
+    *,
+    assignment_payments: Mapping[str, int] | None = None,
 ) -> EfficiencyReport:
     """Welfare, optimal welfare, efficiency and per-bidder value, payment and utility of an outcome.
 
     The optimum is taken over the bidders that took part (those in the
     outcome), including any excluded under the round-1 obligation: they
-    could have held spectrum had they bid.
+    could have held spectrum had they bid. ``assignment_payments`` are the
+    positioning prices each bidder paid on top: money out of its pocket, so
+    they lower its utility; they move money, not spectrum, so welfare is unchanged.
     """
     missing = [b for b in outcome.lots if b not in valuations]
     if missing:
@@ -404,14 +412,16 @@ def evaluate(
         value = taking_part[bidder].value(won)
         payment = outcome.payments.get(bidder, 0)
         forfeited = outcome.forfeited_deposits.get(bidder, 0)
+        positions = (assignment_payments or {}).get(bidder, 0)
         per_bidder[bidder] = BidderWelfare(
             bidder=bidder,
             lots=dict(won),
             value_usd=value,
             payment_usd=payment,
             forfeited_usd=forfeited,
-            utility_usd=value - payment - forfeited,
+            utility_usd=value - payment - positions - forfeited,
             optimal_lots=dict(optimum.lots[bidder]),
+            assignment_payment_usd=positions,
         )
     welfare = sum(w.value_usd for w in per_bidder.values())
     efficiency = Fraction(1) if optimum.welfare_usd == 0 else Fraction(welfare, optimum.welfare_usd)
@@ -457,8 +467,8 @@ def efficiency_text(report: EfficiencyReport) -> str:
     lines.append(f"  {'bidder':<{width}}  {'value':>10}  {'payment':>10}  {'utility':>10}  optimal lots")
     for b, w in report.bidders.items():
         optimal = ", ".join(f"{band}:{n}" for band, n in w.optimal_lots.items() if n) or "none"
-        payment = w.payment_usd + w.forfeited_usd
-        note = " (incl. forfeited deposit)" if w.forfeited_usd else ""
+        payment = w.payment_usd + w.assignment_payment_usd + w.forfeited_usd
+        note = " (incl. forfeited deposit)" if w.forfeited_usd else (" (incl. positioning)" if w.assignment_payment_usd else "")
         lines.append(
             f"  {b:<{width}}  {fmt_usd(w.value_usd):>10}  {fmt_usd(payment):>10}  {fmt_usd(w.utility_usd):>10}  "
             f"{optimal}{note}"

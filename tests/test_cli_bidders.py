@@ -27,7 +27,10 @@ def test_scripted_auction_writes_efficiency_and_per_bidder_figures(tmp_path: Pat
     assert isinstance(bidders, dict)
     assert bidders["zong"]["strategy"] == "reducer"
     for entry in bidders.values():
-        assert entry["utility_usd"] == entry["value_usd"] - entry["payment_usd"] - entry["forfeited_deposit_usd"]
+        # Positioning prices come out of the winner's pocket too.
+        assert entry["utility_usd"] == (
+            entry["value_usd"] - entry["payment_usd"] - entry["assignment_payment_usd"] - entry["forfeited_deposit_usd"]
+        )
 
 
 def test_same_seed_gives_the_same_json_byte_for_byte(tmp_path: Path) -> None:
@@ -99,6 +102,7 @@ def test_payment_plan_flags_reach_the_json(tmp_path: Path) -> None:
     bidders = doc["bidders"]
     assert isinstance(bidders, dict)
     plan = bidders["jazz"]["payment_plan"]
-    assert plan["plan"] == "deferred" and plan["amount_usd"] == bidders["jazz"]["payment_usd"]
+    # The financed licence fee is the lots' price plus the positioning price.
+    assert plan["plan"] == "deferred" and plan["amount_usd"] == bidders["jazz"]["total_payment_usd"]
     assert plan["kibor_percent"] == "11" and plan["discount_rate_percent"] == "10"
     assert main(["auction", "--quiet", "--bidders", "jazz=truthful", "--payment-plan", "weekly"]) == 2

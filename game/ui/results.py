@@ -491,7 +491,7 @@ class ResultsScene(Scene):
                     fmt_usd(self.positioning_usd(b.id)),
                     fmt_usd(pays),
                     fmt_usd(value) if value is not None else "n/a",
-                    fmt_usd(value - pays) if value is not None else "n/a",
+                    fmt_usd(value - pays - b.forfeited_deposit_usd) if value is not None else "n/a",
                 ]
             )
             swatches.append(parse_colour(self.scenario.bidder(b.id).colour))
@@ -519,7 +519,7 @@ class ResultsScene(Scene):
         else:
             lines.append((self.efficiency_note.capitalize() + ".", style.muted))
         lines.append((
-            "Utility = private value of the lots won - allocation payment - positioning prices. "
+            "Utility = private value of the lots won - allocation payment - positioning prices - any forfeited deposit. "
             "Values are private: each seat saw only its own during the auction.",
             style.muted,
         ))
