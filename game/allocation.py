@@ -24,6 +24,7 @@ from game.rules import (
     Refusal,
     RoundTerms,
     check_bids,
+    limits_for,
     meets_obligation,
 )
 from game.scenario import Scenario
@@ -176,7 +177,7 @@ class ClockAuction:
         self._clock = list(self._reserve)
         self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
         self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
-        self._limits = {b: BidderLimits(scenario, scenario.bidder(b)) for b in ids}
+        self._limits = {b: limits_for(scenario, b) for b in ids}
         self._submissions: dict[str, tuple[dict[str, Bid], bool]] = {}
         self._excluded: list[str] = []
         self._forfeited: dict[str, int] = {}
@@ -312,9 +313,9 @@ class ClockAuction:
                     key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
                     changes.append(_Change(bidder, k, target[k], price, key, 0, target[k] > current[k]))
         if changes:
-            ties = self._rng.permutation(len(changes))
+            ties: list[int] = self._rng.permutation(len(changes)).tolist()
             for change, tie in zip(changes, ties, strict=True):
-                change.tie = int(tie)
+                change.tie = tie
         changes.sort(key=lambda c: (c.key, c.tie))
 
         demand = [sum(lots) for lots in zip(*(self._processed[b] for b in self.bidders), strict=True)]

@@ -102,6 +102,12 @@ class BidderLimits:
         self.low_cap = caps.low_band
         self.band_cap = tuple(caps.per_band.get(b.id) for b in scenario.bands)
         del band_ids
+        self.index = {b.id: k for k, b in enumerate(scenario.bands)}
+        """Band id -> position in the scenario's band order (every bid check looks bands up)."""
+        self.capped = tuple(
+            (k, b, cap) for k, (b, cap) in enumerate(zip(scenario.bands, self.band_cap, strict=True)) if cap is not None
+        )
+        """(position, band, cap) of the bands with a cap of their own."""
 
     def usage(self, bundle: Sequence[int]) -> CapUsage:
         overall = self.overall_base
@@ -129,10 +135,8 @@ class BidderLimits:
             "overall": self.overall_cap - self.overall_base - sum(map(mul, bundle, self.lot_tenths)),
             "low band": self.low_cap - self.low_base - sum(map(mul, bundle, self.low_lot_tenths)),
         }
-        for k, band_id in enumerate(self.scenario.band_ids):
-            cap = self.band_cap[k]
-            if cap is not None:
-                result[band_id] = cap - self.holding[k] - bundle[k] * self.lot_tenths[k]
+        for k, band, cap in self.capped:
+            result[band.id] = cap - self.holding[k] - bundle[k] * self.lot_tenths[k]
         return result
 
     def bundle_points(self, bundle: Sequence[int]) -> int:
@@ -163,10 +167,7 @@ class BidderLimits:
                     f"{fmt_mhz(self.low_cap)}; headroom {fmt_mhz(max(0, self.low_cap - self.low_base))}",
                 )
             )
-        for k, band in enumerate(self.scenario.bands):
-            cap = self.band_cap[k]
-            if cap is None:
-                continue
+        for k, band, cap in self.capped:
             held = self.holding[k] + bundle[k] * self.lot_tenths[k]
             if held > cap:
                 max_lots = max(0, (cap - self.holding[k]) // self.lot_tenths[k])
@@ -206,6 +207,27 @@ class BidderLimits:
         return max(0, best), rule
 
 
+# Limits by scenario object and bidder id. The engine and every scripted agent
+# of an auction need the same arithmetic, and building it cost more than a
+# round's bid checks; a scenario is not hashable, so it is keyed by identity
+# and kept beside its entry (its id cannot be reused while the entry lives).
+_LIMITS: dict[int, tuple[Scenario, dict[str, BidderLimits]]] = {}
+_LIMITS_KEPT = 16
+
+
+def limits_for(scenario: Scenario, bidder_id: str) -> BidderLimits:
+    """The (shared, never modified) :class:`BidderLimits` of a bidder of ``scenario``."""
+    entry = _LIMITS.get(id(scenario))
+    if entry is None or entry[0] is not scenario:
+        if len(_LIMITS) >= _LIMITS_KEPT:
+            _LIMITS.clear()
+        entry = _LIMITS[id(scenario)] = (scenario, {})
+    limits = entry[1].get(bidder_id)
+    if limits is None:
+        limits = entry[1][bidder_id] = BidderLimits(scenario, scenario.bidder(bidder_id))
+    return limits
+
+
 @dataclass(frozen=True)
 class RoundTerms:
     """What a bidder may bid this round: the prices and its own standing."""
@@ -230,7 +252,7 @@ def check_bids(
     Bands not named keep the bidder's processed demand (a maintain bid).
     """
     refusals: list[Refusal] = []
-    index = {b.id: k for k, b in enumerate(scenario.bands)}
+    index = limits.index if limits.scenario is scenario else {b.id: k for k, b in enumerate(scenario.bands)}
     bundle = list(terms.processed)
     step = scenario.rules.price_step_usd
     for band_id, bid in bids.items():

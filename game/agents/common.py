@@ -16,7 +16,7 @@ import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.agents.demand import BundleLimits, DemandSolver
-from game.rules import Bid, BidderLimits, RoundTerms, check_bids
+from game.rules import Bid, BidderLimits, RoundTerms, check_bids, limits_for
 from game.scenario import Scenario
 from game.values import Valuation
 from game.view import BidderView
@@ -61,7 +61,7 @@ class ScenarioAgent(Agent):
         cached: BidderLimits | None = getattr(self, "_rule_limits", None)
         if cached is None:
             scenario = self._scenario()
-            cached = BidderLimits(scenario, scenario.bidder(self.bidder))
+            cached = limits_for(scenario, self.bidder)
             self._rule_limits = cached
         return cached
 
