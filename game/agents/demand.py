@@ -243,12 +243,15 @@ def _search_prefixes(
     best_u = -(1 << 200)
     best: tuple[int, ...] = ()
     for u, x0, x1, x2, x3, qs in prefixes:
+        # The last band's best utility still possible: what is left only shrinks as the band before
+        # last takes more, so the last band's best fit at one candidate bounds it at the next.
+        u_last = u_top
         for q, uq in zip(mid_ks, mid_us, strict=True):
             y0, y1, y2, y3 = x0 + q * m0, x1 + q * m1, x2 + q * m2, x3 + q * m3
             if y0 > c0 or y1 > c1 or y2 > c2 or y3 > c3:
                 break
             head = u + uq
-            if head + u_top <= best_u:
+            if head + u_last <= best_u:
                 continue  # cannot beat the best even with the last band's best; a tie would come later
             most = q_top
             if r0:
@@ -268,8 +271,9 @@ def _search_prefixes(
                 if fit < most:
                     most = fit
             i = bisect.bisect_right(ks, most) - 1
-            if head + us[i] > best_u:
-                best_u, best = head + us[i], (*qs, q, ks[i])
+            u_last = us[i]
+            if head + u_last > best_u:
+                best_u, best = head + u_last, (*qs, q, ks[i])
     return best if last else best[1:]
 
 
