@@ -312,11 +312,12 @@ class ClockAuction:
                     above, span = price - self._start[k], self._clock[k] - self._start[k]
                     key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
                     changes.append(_Change(bidder, k, target[k], price, key, 0, target[k] > current[k]))
-        if changes:
+        # A permutation of 0 or 1 items draws nothing from the generator, so it is skipped.
+        if len(changes) > 1:
             ties: list[int] = self._rng.permutation(len(changes)).tolist()
             for change, tie in zip(changes, ties, strict=True):
                 change.tie = tie
-        changes.sort(key=lambda c: (c.key, c.tie))
+            changes.sort(key=lambda c: (c.key, c.tie))
 
         demand = [sum(lots) for lots in zip(*(self._processed[b] for b in self.bidders), strict=True)]
         decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
