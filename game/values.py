@@ -289,6 +289,59 @@ def band_curve(
     threshold_mhz: float,
 ) -> tuple[int, ...]:
     """Value in USD of holding n = 0..lots lots of one band (non-decreasing, index 0 is 0)."""
+    # Plain floats, lot by lot: the same IEEE operations in the same order as the array form below (which
+    # numpy runs through the C library's exp and pow on the machines we support), at a fraction of the cost
+    # for a few dozen lots. The array form stays for overflow, where numpy yields inf instead of raising.
+    lot_mhz = lot_tenths / 10
+    ratio = 1.0 - params.decay_percent / 100
+    first_lot = params.usd_per_mhz * lot_mhz * scale
+    shape = params.shape
+    base = holding_tenths / 10
+    width = params.width_mhz
+    floor = params.below_threshold_percent / 100
+    keep = 1 - floor
+    bonus = params.coverage_usd * coverage_scale
+    values = [0]
+    top = 0
+    try:
+        for i in range(1, lots + 1):
+            n = float(i)
+            plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
+            if shape == "threshold":
+                s = 1.0 / (1.0 + math.exp(-(base + n * lot_mhz - threshold_mhz) / width))
+                curve = plain * (floor + keep * s)
+            elif shape == "coverage":
+                curve = plain + bonus
+            else:
+                curve = plain
+            v = math.floor(curve)
+            if v > top:
+                top = v
+            values.append(top)
+    except OverflowError:
+        return _band_curve_array(
+            params,
+            lots=lots,
+            lot_tenths=lot_tenths,
+            holding_tenths=holding_tenths,
+            scale=scale,
+            coverage_scale=coverage_scale,
+            threshold_mhz=threshold_mhz,
+        )
+    return tuple(values)
+
+
+def _band_curve_array(
+    params: BandValueParams,
+    *,
+    lots: int,
+    lot_tenths: int,
+    holding_tenths: int,
+    scale: float,
+    coverage_scale: float,
+    threshold_mhz: float,
+) -> tuple[int, ...]:
+    """:func:`band_curve` over numpy arrays; inf where the float form overflows."""
     lot_mhz = lot_tenths / 10
     n = np.arange(lots + 1, dtype=np.float64)
     ratio = 1.0 - params.decay_percent / 100
