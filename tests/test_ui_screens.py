@@ -107,6 +107,7 @@ def test_results_screen_draws_every_tab(played: tuple[Scenario, ClockAuction], s
     app.push(scene)
     app.step(0.016, [])
     save(app, "results_plan")
+    scene.wait_for_efficiency(60)  # the optimum is solved beside the main loop
     for i, name in enumerate(["bidders", "payment"], start=1):
         click(app, scene.tab_buttons[i])
         assert scene.tab == i

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import ModuleType
@@ -209,17 +210,36 @@ class ResultsScene(Scene):
         return valuation.value(lots)
 
     def _evaluate(self) -> None:
-        welfare = optional_module("game.welfare")
-        if welfare is None or not hasattr(welfare, "evaluate"):
-            self.efficiency_note = "efficiency not available (game.welfare is missing)"
-            return
         if not self.valuations or any(b not in self.valuations for b in self.outcome.lots):
             self.efficiency_note = "efficiency not available (private values unknown)"
             return
-        try:
-            self.efficiency = welfare.evaluate(self.scenario, self.valuations, self.outcome)
-        except Exception as exc:  # show why instead of losing the whole screen
-            self.efficiency_note = f"efficiency not available: {exc}"
+        # The exact optimum needs scipy (over a second to import cold) and a MILP that can take
+        # most of a second: both happen beside the main loop, so opening the results never
+        # freezes the window; the tab says so meanwhile.
+        self.efficiency_note = "computing efficiency against the optimum..."
+        assignment = getattr(self.assignment, "payments", None)
+
+        def solve() -> None:
+            welfare = optional_module("game.welfare")
+            if welfare is None or not hasattr(welfare, "evaluate"):
+                self.efficiency_note = "efficiency not available (game.welfare is missing)"
+                return
+            try:
+                self.efficiency = welfare.evaluate(
+                    self.scenario, self.valuations, self.outcome, assignment_payments=assignment
+                )
+                self.efficiency_note = ""
+            except Exception as exc:  # show why instead of losing the whole screen
+                self.efficiency_note = f"efficiency not available: {exc}"
+
+        self._efficiency_thread = threading.Thread(target=solve, name="efficiency", daemon=True)
+        self._efficiency_thread.start()
+
+    def wait_for_efficiency(self, timeout_s: float | None = None) -> None:
+        """Block until the efficiency figures are ready (tests, PNG renders)."""
+        thread = getattr(self, "_efficiency_thread", None)
+        if thread is not None:
+            thread.join(timeout_s)
 
     def _compute_schedule(self) -> None:
         self.schedule = None
