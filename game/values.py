@@ -289,9 +289,7 @@ def band_curve(
     threshold_mhz: float,
 ) -> tuple[int, ...]:
     """Value in USD of holding n = 0..lots lots of one band (non-decreasing, index 0 is 0)."""
-    # Plain floats, lot by lot: the same IEEE operations in the same order as the array form below (which
-    # numpy runs through the C library's exp and pow on the machines we support), at a fraction of the cost
-    # for a few dozen lots. The array form stays for overflow, where numpy yields inf instead of raising.
+    # Plain floats lot by lot: for a few dozen lots far cheaper than numpy arrays.
     lot_mhz = lot_tenths / 10
     ratio = 1.0 - params.decay_percent / 100
     first_lot = params.usd_per_mhz * lot_mhz * scale
@@ -303,65 +301,24 @@ def band_curve(
     bonus = params.coverage_usd * coverage_scale
     values = [0]
     top = 0
-    try:
-        for i in range(1, lots + 1):
-            n = float(i)
-            plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
-            if shape == "threshold":
-                s = 1.0 / (1.0 + math.exp(-(base + n * lot_mhz - threshold_mhz) / width))
-                curve = plain * (floor + keep * s)
-            elif shape == "coverage":
-                curve = plain + bonus
-            else:
-                curve = plain
-            v = math.floor(curve)
-            if v > top:
-                top = v
-            values.append(top)
-    except OverflowError:
-        return _band_curve_array(
-            params,
-            lots=lots,
-            lot_tenths=lot_tenths,
-            holding_tenths=holding_tenths,
-            scale=scale,
-            coverage_scale=coverage_scale,
-            threshold_mhz=threshold_mhz,
-        )
+    for i in range(1, lots + 1):
+        n = float(i)
+        # Geometric sum of the marginal values of lots 1..n.
+        plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
+        if shape == "threshold":
+            try:
+                far_below = math.exp(-(base + n * lot_mhz - threshold_mhz) / width)
+            except OverflowError:  # so far below the threshold that the S-curve is exactly 0
+                far_below = math.inf
+            curve = plain * (floor + keep * (1.0 / (1.0 + far_below)))
+        elif shape == "coverage":
+            curve = plain + bonus
+        else:
+            curve = plain
+        # Free disposal: holding more never lowers the value (guards float rounding).
+        top = max(top, math.floor(curve))
+        values.append(top)
     return tuple(values)
-
-
-def _band_curve_array(
-    params: BandValueParams,
-    *,
-    lots: int,
-    lot_tenths: int,
-    holding_tenths: int,
-    scale: float,
-    coverage_scale: float,
-    threshold_mhz: float,
-) -> tuple[int, ...]:
-    """:func:`band_curve` over numpy arrays; inf where the float form overflows."""
-    lot_mhz = lot_tenths / 10
-    n = np.arange(lots + 1, dtype=np.float64)
-    ratio = 1.0 - params.decay_percent / 100
-    first_lot = params.usd_per_mhz * lot_mhz * scale
-    # Geometric sum of the marginal values of lots 1..n.
-    plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
-    if params.shape == "threshold":
-        held = holding_tenths / 10 + n * lot_mhz
-        s = 1.0 / (1.0 + np.exp(-(held - threshold_mhz) / params.width_mhz))
-        floor = params.below_threshold_percent / 100
-        curve = plain * (floor + (1 - floor) * s)
-    elif params.shape == "coverage":
-        curve = plain + np.where(n >= 1, params.coverage_usd * coverage_scale, 0.0)
-    else:
-        curve = plain
-    values = np.floor(curve).astype(np.int64)
-    values[0] = 0
-    # Free disposal: holding more never lowers the value (guards float rounding).
-    values = np.maximum.accumulate(values)
-    return tuple(int(v) for v in values)
 
 
 def _bidder_rng(base: int, bidder: str) -> np.random.Generator:
