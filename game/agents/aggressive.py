@@ -5,9 +5,9 @@ Never imports pygame; reads only its view, its valuation and the scenario's publ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from game.agents.base import RoundBids
 from game.agents.common import ValueAgent
 from game.view import BidderView
 
@@ -26,12 +26,9 @@ class AggressiveAgent(ValueAgent):
     strategy = "aggressive"
     overbid_percent: ClassVar[int] = 25
 
-    def bid(self, view: BidderView) -> RoundBids:
-        if view.excluded or view.status != "open":
-            return RoundBids()
-        bundle, penalty = self.truthful_bundle(view)
-        if view.round == 1 or penalty:
-            return self.answer(view, bundle, penalty)
+    def shade(self, view: BidderView, bundle: tuple[int, ...]) -> Sequence[int]:
+        if view.round == 1:
+            return bundle
         factor = 1 + self.overbid_percent / 100
         curves = self.solver.curves
         demand = list(bundle)
@@ -44,4 +41,4 @@ class AggressiveAgent(ValueAgent):
         clock = [b.clock_price for b in view.bands]
         if self.solver.cost(demand, clock) > factor * self.valuation.budget_usd:
             demand = list(bundle)
-        return self.answer(view, demand, penalty)
+        return demand

@@ -98,6 +98,19 @@ class ValueAgent(ScenarioAgent):
             self._solver = DemandSolver(self.valuation, self.bundle_limits)
         return self._solver
 
+    def bid(self, view: BidderView) -> RoundBids:
+        """The truthful bundle, shaded by the strategy (:meth:`shade`) unless it takes the round-1 penalty."""
+        if view.excluded or view.status != "open":
+            return RoundBids()
+        bundle, penalty = self.truthful_bundle(view)
+        if penalty:
+            return self.answer(view, bundle, penalty)
+        return self.answer(view, self.shade(view, bundle))
+
+    def shade(self, view: BidderView, bundle: tuple[int, ...]) -> Sequence[int]:
+        """What the strategy demands instead of its truthful ``bundle`` this round (truthful: the bundle)."""
+        return bundle
+
     def obligation(self, view: BidderView) -> tuple[int, ...] | None:
         if not view.obligation:
             return None

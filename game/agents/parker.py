@@ -5,9 +5,9 @@ Never imports pygame; reads only its view, its valuation and the scenario's publ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from game.agents.base import RoundBids
 from game.agents.common import ValueAgent
 from game.view import BidderView
 
@@ -30,15 +30,12 @@ class ParkerAgent(ValueAgent):
     switch_round: ClassVar[int] = 4
     early_share_percent: ClassVar[int] = 50
 
-    def bid(self, view: BidderView) -> RoundBids:
-        if view.excluded or view.status != "open":
-            return RoundBids()
-        bundle, penalty = self.truthful_bundle(view)
-        if penalty or view.round >= self.switch_round:
-            return self.answer(view, bundle, penalty)
+    def shade(self, view: BidderView, bundle: tuple[int, ...]) -> Sequence[int]:
+        if view.round >= self.switch_round:
+            return bundle
         parking = self._parking_band(view, bundle)
         if parking is None:
-            return self.answer(view, bundle, penalty)
+            return bundle
         limits = self.bundle_limits
         minimum = self.obligation(view) or (0,) * len(view.bands)
         demand = list(bundle)
@@ -59,7 +56,7 @@ class ParkerAgent(ValueAgent):
         while extra > 0 and not self.solver.feasible(demand, [0] * len(demand), eligibility=view.eligibility, budget_usd=None):
             demand[parking] -= 1
             extra -= 1
-        return self.answer(view, demand, penalty)
+        return demand
 
     def _parking_band(self, view: BidderView, bundle: tuple[int, ...]) -> int | None:
         limits = self.bundle_limits

@@ -5,9 +5,9 @@ Never imports pygame; reads only its view, its valuation and the scenario's publ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from game.agents.base import RoundBids
 from game.agents.common import ValueAgent
 from game.view import BidderView
 
@@ -28,12 +28,9 @@ class ReducerAgent(ValueAgent):
     strategy = "reducer"
     lookahead_rounds: ClassVar[int] = 3
 
-    def bid(self, view: BidderView) -> RoundBids:
-        if view.excluded or view.status != "open":
-            return RoundBids()
-        bundle, penalty = self.truthful_bundle(view)
-        if view.round == 1 or penalty:
-            return self.answer(view, bundle, penalty)
+    def shade(self, view: BidderView, bundle: tuple[int, ...]) -> Sequence[int]:
+        if view.round == 1:
+            return bundle
         increment = self._scenario().rules.increment_bp / 10_000
         reduced = list(bundle)
         curves = self.solver.curves
@@ -48,4 +45,4 @@ class ReducerAgent(ValueAgent):
             later = band.clock_price * (1 + increment) ** self.lookahead_rounds
             if curves[k][room] - room * band.clock_price >= curves[k][x] - x * later:
                 reduced[k] = room
-        return self.answer(view, reduced, penalty)
+        return reduced

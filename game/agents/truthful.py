@@ -5,9 +5,7 @@ Never imports pygame; reads only its view, its valuation and the scenario's publ
 
 from __future__ import annotations
 
-from game.agents.base import RoundBids
 from game.agents.common import ValueAgent
-from game.view import BidderView
 
 
 class TruthfulAgent(ValueAgent):
@@ -23,9 +21,3 @@ class TruthfulAgent(ValueAgent):
     """
 
     strategy = "truthful"
-
-    def bid(self, view: BidderView) -> RoundBids:
-        if view.excluded or view.status != "open":
-            return RoundBids()
-        bundle, penalty = self.truthful_bundle(view)
-        return self.answer(view, bundle, penalty)
