@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from game.agents import demand as demand_module
 from game.agents.base import Agent, RoundBids
 from game.agents.common import ValueAgent
 from game.agents.demand import BundleLimits, DemandSolver, best_bundle
@@ -29,13 +30,16 @@ INCUMBENTS = ("jazz", "zong", "ufone")
 
 def brute_force(
     solver: DemandSolver, prices: Sequence[int], eligibility: int | None, budget: int | None, minimum: Sequence[int]
-) -> int | None:
-    best: int | None = None
+) -> tuple[int, ...] | None:
+    """The best feasible bundle; among equals, the first in lexicographic order (fewest lots, band by band)."""
+    best: tuple[int, ...] | None = None
+    best_u = 0
     ranges = [range(lo, m + 1) for lo, m in zip(minimum, solver.limits.max_lots, strict=True)]
-    for bundle in itertools.product(*ranges):
+    for bundle in itertools.product(*ranges):  # lexicographic order
         if solver.feasible(bundle, prices, eligibility=eligibility, budget_usd=budget):
             u = solver.utility(bundle, prices)
-            best = u if best is None else max(best, u)
+            if best is None or u > best_u:
+                best, best_u = bundle, u
     return best
 
 
@@ -65,20 +69,27 @@ def demand_cases(draw: st.DrawFn) -> tuple[DemandSolver, list[int], int | None, 
 
 
 @settings(max_examples=300, deadline=None)
-@given(demand_cases())
+@given(demand_cases(), st.booleans())
 def test_truthful_demand_is_the_exact_maximiser_checked_by_brute_force(
-    case: tuple[DemandSolver, list[int], int | None, int | None, list[int]],
+    case: tuple[DemandSolver, list[int], int | None, int | None, list[int]], vectorised: bool
 ) -> None:
+    """Both searches (plain and vectorised) find the optimum, and break ties towards the fewest lots band by band."""
     solver, prices, eligibility, budget, minimum = case
     expected = brute_force(solver, prices, eligibility, budget, minimum)
-    got = solver.solve(prices, eligibility=eligibility, budget_usd=budget, min_lots=minimum)
+    saved = demand_module._PREFIX_PRODUCT
+    demand_module._PREFIX_PRODUCT = 0 if vectorised else saved  # 0: every search that is needed runs vectorised
+    try:
+        got = solver.solve(prices, eligibility=eligibility, budget_usd=budget, min_lots=minimum)
+    finally:
+        demand_module._PREFIX_PRODUCT = saved
     if expected is None:
         assert got is None
         return
     assert got is not None
     assert solver.feasible(got, prices, eligibility=eligibility, budget_usd=budget)
     assert all(q >= lo for q, lo in zip(got, minimum, strict=True))
-    assert solver.utility(got, prices) == expected
+    assert solver.utility(got, prices) == solver.utility(expected, prices)
+    assert got == expected
 
 
 def test_best_bundle_on_pakistan_respects_caps_budget_and_obligation(pakistan: Scenario) -> None:

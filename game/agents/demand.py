@@ -233,47 +233,73 @@ def _search_prefixes(
     c0, c1, c2, c3 = cap[0] - need[0], cap[1] - need[1], cap[2] - need[2], cap[3] - need[3]
     ks, us = cands[last], utils[last]
     q_top, u_top = ks[-1], us[-1]
+    mid_top = mid_ks[-1]
     r0, r1, r2, r3 = per_lot[last]
     k0, k1, k2, k3 = cap
     # No budget or no eligibility limit: that resource cannot bind, so it is not tested.
     if k0 >= _NO_LIMIT:
-        r0 = 0
+        r0 = m0 = 0
     if k3 >= _NO_LIMIT:
-        r3 = 0
+        r3 = m3 = 0
     best_u = -(1 << 200)
     best: tuple[int, ...] = ()
     for u, x0, x1, x2, x3, qs in prefixes:
+        # The band before last: its candidates up to the most lots that what the prefix leaves allows
+        # (the prefix stage left room for its smallest candidate, so at least one fits).
+        most = mid_top
+        if m0 and (c0 - x0) // m0 < most:
+            most = (c0 - x0) // m0
+        if m1 and (c1 - x1) // m1 < most:
+            most = (c1 - x1) // m1
+        if m2 and (c2 - x2) // m2 < most:
+            most = (c2 - x2) // m2
+        if m3 and (c3 - x3) // m3 < most:
+            most = (c3 - x3) // m3
+        n = bisect.bisect_right(mid_ks, most)
+        if u + mid_us[n - 1] + u_top <= best_u:
+            continue  # not even the best of both bands beats the best (a tie would come later)
+        # Probe the largest candidate first: its total is a floor (less one, to keep ties) that rules
+        # out most smaller candidates at once, which the lexicographic scan below then skips.
+        q = mid_ks[n - 1]
+        most = q_top
+        if r0 and (k0 - x0 - q * m0) // r0 < most:
+            most = (k0 - x0 - q * m0) // r0
+        if r1 and (k1 - x1 - q * m1) // r1 < most:
+            most = (k1 - x1 - q * m1) // r1
+        if r2 and (k2 - x2 - q * m2) // r2 < most:
+            most = (k2 - x2 - q * m2) // r2
+        if r3 and (k3 - x3 - q * m3) // r3 < most:
+            most = (k3 - x3 - q * m3) // r3
+        floor = u + mid_us[n - 1] + us[bisect.bisect_right(ks, most) - 1] - 1
+        if floor < best_u:
+            floor = best_u
         # The last band's best utility still possible: what is left only shrinks as the band before
         # last takes more, so the last band's best fit at one candidate bounds it at the next.
         u_last = u_top
-        for q, uq in zip(mid_ks, mid_us, strict=True):
-            y0, y1, y2, y3 = x0 + q * m0, x1 + q * m1, x2 + q * m2, x3 + q * m3
-            if y0 > c0 or y1 > c1 or y2 > c2 or y3 > c3:
+        j = 0
+        while True:
+            # Skip the candidates that cannot beat the floor even with that bound (a tie with the best
+            # would come later in lexicographic order): the utilities grow along the candidates, so one bisection.
+            j = bisect.bisect_right(mid_us, floor - u - u_last, j, n)
+            if j == n:
                 break
-            head = u + uq
-            if head + u_last <= best_u:
-                continue  # cannot beat the best even with the last band's best; a tie would come later
+            q = mid_ks[j]
             most = q_top
-            if r0:
-                fit = (k0 - y0) // r0
-                if fit < most:
-                    most = fit
-            if r1:
-                fit = (k1 - y1) // r1
-                if fit < most:
-                    most = fit
-            if r2:
-                fit = (k2 - y2) // r2
-                if fit < most:
-                    most = fit
-            if r3:
-                fit = (k3 - y3) // r3
-                if fit < most:
-                    most = fit
+            if r0 and (k0 - x0 - q * m0) // r0 < most:
+                most = (k0 - x0 - q * m0) // r0
+            if r1 and (k1 - x1 - q * m1) // r1 < most:
+                most = (k1 - x1 - q * m1) // r1
+            if r2 and (k2 - x2 - q * m2) // r2 < most:
+                most = (k2 - x2 - q * m2) // r2
+            if r3 and (k3 - x3 - q * m3) // r3 < most:
+                most = (k3 - x3 - q * m3) // r3
             i = bisect.bisect_right(ks, most) - 1
             u_last = us[i]
-            if head + u_last > best_u:
-                best_u, best = head + u_last, (*qs, q, ks[i])
+            if u + mid_us[j] + u_last > best_u:
+                best_u, best = u + mid_us[j] + u_last, (*qs, q, ks[i])
+                if best_u > floor:
+                    floor = best_u
+            j += 1
     return best if last else best[1:]
 
 
