@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
+from typing import NamedTuple
 
 from game.scenario import BidderProfile, Scenario
 from game.units import Tenths, fmt_mhz, fmt_usd_exact
@@ -228,9 +229,8 @@ def limits_for(scenario: Scenario, bidder_id: str) -> BidderLimits:
     return limits
 
 
-@dataclass(frozen=True)
-class RoundTerms:
-    """What a bidder may bid this round: the prices and its own standing."""
+class RoundTerms(NamedTuple):
+    """What a bidder may bid this round: the prices and its own standing (built for every bid check)."""
 
     round: int
     start_prices: Sequence[int]

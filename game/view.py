@@ -10,19 +10,25 @@ Never imports pygame.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from operator import mul
 from types import MappingProxyType
+from typing import NamedTuple
 
 from game.allocation import ClockAuction, RoundResult, Unapplied
-from game.rules import obligation_refusals
+from game.rules import BidderLimits, obligation_refusals
 from game.scenario import Scenario
 from game.units import Tenths
 
 
-@dataclass(frozen=True, slots=True)
-class BandView:
-    """One band as a bidder sees it at the start of a round."""
+class BandView(NamedTuple):
+    """One band as a bidder sees it at the start of a round.
+
+    An immutable record (a named tuple: a view builds several per bidder each
+    round, and a frozen dataclass costs five times as much to build), shared
+    by the bidders whose processed demand in the band is the same.
+    """
 
     id: str
     supply: int
@@ -55,7 +61,12 @@ class LastRound:
 
 @dataclass(frozen=True)
 class BidderView:
-    """Everything a bidder may know when it bids in ``round``."""
+    """Everything a bidder may know when it bids in ``round``.
+
+    ``cap_headroom`` and ``last_round`` are worked out on first read (most
+    scripted bidders never read them) from inputs that cannot change, so the
+    view stays a snapshot of the moment it was built.
+    """
 
     bidder: str
     round: int
@@ -70,15 +81,14 @@ class BidderView:
     exposure_usd: int
     """Processed demand valued at the start-of-round (posted) prices."""
     holdings: Mapping[str, Tenths]
-    cap_headroom: Mapping[str, Tenths]
-    """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
     obligation: Mapping[str, int]
     """Round-1 minimum lots per band this bidder must meet (empty when none applies)."""
-    last_round: LastRound | None
     price_history: Mapping[str, tuple[int, ...]]
     """Posted price per band after each round so far (public)."""
     demand_history: Mapping[str, tuple[int, ...]] | None
     """Aggregate demand per band after each round, under the aggregate policy only."""
+    _limits: BidderLimits = field(repr=False, compare=False)
+    _shared: _RoundShared = field(repr=False, compare=False)
 
     def band(self, band_id: str) -> BandView:
         for b in self.bands:
@@ -89,6 +99,17 @@ class BidderView:
     @property
     def processed(self) -> dict[str, int]:
         return {b.id: b.processed for b in self.bands}
+
+    @cached_property
+    def cap_headroom(self) -> Mapping[str, Tenths]:
+        """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
+        return self._limits.headroom([b.processed for b in self.bands])
+
+    @cached_property
+    def last_round(self) -> LastRound | None:
+        """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
+        last = self._shared.last
+        return _last_round(self._limits.scenario, self._shared, last, self.bidder) if last else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +184,6 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
     scenario = auction.scenario
     shared = _round_shared(auction)
     history = auction.history
-    last = shared.last
     processed = auction.processed(bidder)
     bundle = list(processed.values())  # scenario band order
     cache = shared.band_views
@@ -189,11 +209,11 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         activity=limits.bundle_points(bundle),
         exposure_usd=sum(map(mul, bundle, shared.start)),
         holdings=dict(profile.holdings),
-        cap_headroom=limits.headroom(bundle),
         obligation=obligation,
-        last_round=_last_round(scenario, shared, last, bidder) if last else None,
         price_history=shared.price_history,
         demand_history=shared.demand_history,
+        _limits=limits,
+        _shared=shared,
     )
 
 

@@ -168,14 +168,35 @@ class DemandSolver:
         top = tuple([ks[-1] for ks in cands])
         if _fits(top, per_lot, cap):
             return top
-        if not _fits(tuple([ks[0] for ks in cands]), per_lot, cap):
+        bottom = [ks[0] for ks in cands]
+        if not _fits(tuple(bottom), per_lot, cap):
             return None
+        # A band with one candidate is settled (often most bands at high prices): only the others are
+        # searched, within what the settled ones leave. Removing them keeps the lexicographic tie-break.
+        free = [k for k, ks in enumerate(cands) if len(ks) > 1]
+        if len(free) < len(cands):
+            left = list(cap)
+            for k, ks in enumerate(cands):
+                if len(ks) == 1 and ks[0]:
+                    for r in range(4):
+                        if left[r] < _NO_LIMIT:
+                            left[r] -= ks[0] * per_lot[k][r]
+            cap = (left[0], left[1], left[2], left[3])
+            cands = [cands[k] for k in free]
+            utils = [utils[k] for k in free]
+            per_lot = [per_lot[k] for k in free]
         prefixes = 1
         for ks in cands[:-1]:
             prefixes *= len(ks)
         if prefixes <= _PREFIX_PRODUCT:
-            return _search_prefixes(cands, utils, per_lot, cap)
-        return _search_pruned(cands, utils, per_lot, cap)
+            found = _search_prefixes(cands, utils, per_lot, cap)
+        else:
+            found = _search_pruned(cands, utils, per_lot, cap)
+        if len(free) == len(bottom):
+            return found
+        for k, q in zip(free, found, strict=True):
+            bottom[k] = q
+        return tuple(bottom)
 
 
 def _fits(bundle: tuple[int, ...], per_lot: list[tuple[int, int, int, int]], cap: tuple[int, int, int, int]) -> bool:
