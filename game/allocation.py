@@ -205,6 +205,10 @@ class ClockAuction:
     def processed(self, bidder: str) -> dict[str, int]:
         return dict(zip(self._ids, self._processed[bidder], strict=True))
 
+    def processed_bundle(self, bidder: str) -> tuple[int, ...]:
+        """The bidder's processed demand as lots per band, in scenario band order."""
+        return tuple(self._processed[bidder])
+
     def price_history(self) -> dict[str, tuple[int, ...]]:
         """Posted price per band after each round so far."""
         return {band_id: tuple(h) for band_id, h in zip(self._ids, self._price_history, strict=True)}

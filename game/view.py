@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from game.allocation import ClockAuction, RoundResult, Unapplied
-from game.rules import BidderLimits, obligation_refusals
+from game.rules import BidderLimits, RoundTerms, obligation_refusals
 from game.scenario import Scenario
 from game.units import Tenths
 
@@ -87,6 +87,8 @@ class BidderView:
     """Posted price per band after each round so far (public)."""
     demand_history: Mapping[str, tuple[int, ...]] | None
     """Aggregate demand per band after each round, under the aggregate policy only."""
+    terms: RoundTerms
+    """This round's prices and the bidder's standing, as :func:`game.rules.check_bids` checks a bid."""
     _limits: BidderLimits = field(repr=False, compare=False)
     _shared: _RoundShared = field(repr=False, compare=False)
 
@@ -117,6 +119,7 @@ class _RoundShared:
     """The parts of a view that are the same for every bidder until the round closes."""
 
     start: tuple[int, ...]
+    clock: tuple[int, ...]
     band_fields: tuple[tuple[str, int, Tenths, int, int, int, int, int | None, bool | None], ...]
     """Per band, every BandView field but ``processed``, in field order."""
     band_views: dict[tuple[int, int], BandView]
@@ -167,6 +170,7 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
     )
     shared = _RoundShared(
         start=start,
+        clock=clock,
         band_fields=band_fields,
         band_views={},
         last=last,
@@ -184,8 +188,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
     scenario = auction.scenario
     shared = _round_shared(auction)
     history = auction.history
-    processed = auction.processed(bidder)
-    bundle = list(processed.values())  # scenario band order
+    bundle = auction.processed_bundle(bidder)
     cache = shared.band_views
     bands: list[BandView] = []
     for k, q in enumerate(bundle):
@@ -194,24 +197,27 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
             band_view = cache[(k, q)] = BandView(*shared.band_fields[k], q)
         bands.append(band_view)
     limits = auction.limits(bidder)
-    profile = scenario.bidder(bidder)
+    profile = limits.bidder
     obligation: dict[str, int] = {}
     if auction.round == 1 and not history and scenario.rules.obligation.applies(profile):
         obligation = dict(scenario.rules.obligation.min_lots)
+    round_number = auction.round if not auction.finished else len(history)
+    eligibility = auction.eligibility(bidder)
     return BidderView(
         bidder=bidder,
-        round=auction.round if not auction.finished else len(history),
+        round=round_number,
         status=auction.status,
         excluded=auction.is_excluded(bidder),
         information_policy=scenario.rules.information_policy,
         bands=tuple(bands),
-        eligibility=auction.eligibility(bidder),
+        eligibility=eligibility,
         activity=limits.bundle_points(bundle),
         exposure_usd=sum(map(mul, bundle, shared.start)),
         holdings=dict(profile.holdings),
         obligation=obligation,
         price_history=shared.price_history,
         demand_history=shared.demand_history,
+        terms=RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
         _limits=limits,
         _shared=shared,
     )

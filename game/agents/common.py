@@ -10,33 +10,15 @@ rules refuse. Never imports pygame; never touches engine state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from operator import attrgetter
 
 import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.agents.demand import BundleLimits, DemandSolver
-from game.rules import Bid, BidderLimits, RoundTerms, check_bids, limits_for
+from game.rules import Bid, BidderLimits, check_bids, limits_for
 from game.scenario import Scenario
 from game.values import Valuation
 from game.view import BidderView
-
-# Per-band fields read every round by every scripted bidder (attrgetter beats a generator on this hot path).
-_START_PRICE = attrgetter("start_price")
-_CLOCK_PRICE = attrgetter("clock_price")
-_PROCESSED = attrgetter("processed")
-
-
-def terms_from_view(view: BidderView) -> RoundTerms:
-    """The round's terms for this bidder, as the rules check them."""
-    bands = view.bands
-    return RoundTerms(
-        round=view.round,
-        start_prices=tuple(map(_START_PRICE, bands)),
-        clock_prices=tuple(map(_CLOCK_PRICE, bands)),
-        processed=tuple(map(_PROCESSED, bands)),
-        eligibility=view.eligibility,
-    )
 
 
 def bids_for(view: BidderView, bundle: Sequence[int], prices: Mapping[str, int] | None = None) -> dict[str, Bid]:
@@ -75,7 +57,7 @@ class ScenarioAgent(Agent):
 
     def is_legal(self, view: BidderView, answer: RoundBids) -> bool:
         refusals = check_bids(
-            self._scenario(), self.rule_limits, terms_from_view(view), answer.bids, accept_penalty=answer.accept_penalty
+            self._scenario(), self.rule_limits, view.terms, answer.bids, accept_penalty=answer.accept_penalty
         )
         return not refusals
 
@@ -125,7 +107,7 @@ class ValueAgent(ScenarioAgent):
         caps or eligibility make the obligation impossible does it take the
         penalty and bid its unconstrained demand.
         """
-        clock = list(prices) if prices is not None else list(map(_CLOCK_PRICE, view.bands))
+        clock = list(prices) if prices is not None else view.terms.clock_prices
         budget = self.valuation.budget_usd
         minimum = self.obligation(view)
         solver = self.solver
