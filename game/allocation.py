@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -35,9 +35,8 @@ Status = Literal["open", "ended", "halted"]
 RULE_NO_EXCESS_SUPPLY = "no excess supply"
 
 
-@dataclass(frozen=True)
-class ProcessingStep:
-    """One application of a bid during processing, in queue order."""
+class ProcessingStep(NamedTuple):
+    """One application of a bid during processing, in queue order (a named tuple: built on the hot path)."""
 
     bidder: str
     band: str
@@ -47,9 +46,8 @@ class ProcessingStep:
     price_usd: int
 
 
-@dataclass(frozen=True)
-class Unapplied:
-    """The part of a bid left unapplied when processing stopped, and why."""
+class Unapplied(NamedTuple):
+    """The part of a bid left unapplied when processing stopped, and why (a named tuple: built on the hot path)."""
 
     bidder: str
     band: str
@@ -104,7 +102,7 @@ class AllocationOutcome:
         return sum(lots[band_id] for lots in self.lots.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Change:
     bidder: str
     k: int
@@ -185,8 +183,8 @@ class ClockAuction:
         self.status: Status = "open"
         self.history: list[RoundResult] = []
         # Per band, one entry a round: views read these instead of walking the history.
-        self._price_history: list[list[int]] = [[] for _ in self._bands]
-        self._demand_history: list[list[int]] = [[] for _ in self._bands]
+        self._price_history: list[tuple[int, ...]] = [() for _ in self._bands]
+        self._demand_history: list[tuple[int, ...]] = [() for _ in self._bands]
         self.derived: dict[str, object] = {}
         """Values computed from the state between two round closes (the views' shared parts); cleared on close."""
 
@@ -205,17 +203,21 @@ class ClockAuction:
     def processed(self, bidder: str) -> dict[str, int]:
         return dict(zip(self._ids, self._processed[bidder], strict=True))
 
+    def round_prices(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(start-of-round prices, clock prices) in scenario band order."""
+        return tuple(self._start), tuple(self._clock)
+
     def processed_bundle(self, bidder: str) -> tuple[int, ...]:
         """The bidder's processed demand as lots per band, in scenario band order."""
         return tuple(self._processed[bidder])
 
     def price_history(self) -> dict[str, tuple[int, ...]]:
         """Posted price per band after each round so far."""
-        return {band_id: tuple(h) for band_id, h in zip(self._ids, self._price_history, strict=True)}
+        return dict(zip(self._ids, self._price_history, strict=True))
 
     def demand_history(self) -> dict[str, tuple[int, ...]]:
         """Aggregate demand per band after each round so far (not every bidder may see it)."""
-        return {band_id: tuple(h) for band_id, h in zip(self._ids, self._demand_history, strict=True)}
+        return dict(zip(self._ids, self._demand_history, strict=True))
 
     def eligibility(self, bidder: str) -> int | None:
         return self._eligibility[bidder]
@@ -356,8 +358,8 @@ class ClockAuction:
         )
         self.history.append(result)
         for k in range(n_bands):
-            self._price_history[k].append(posted[k])
-            self._demand_history[k].append(demand[k])
+            self._price_history[k] += (posted[k],)
+            self._demand_history[k] += (demand[k],)
         self._submissions = {}
         self.derived = {}
 

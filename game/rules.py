@@ -109,6 +109,8 @@ class BidderLimits:
             (k, b, cap) for k, (b, cap) in enumerate(zip(scenario.bands, self.band_cap, strict=True)) if cap is not None
         )
         """(position, band, cap) of the bands with a cap of their own."""
+        self.capped_lots = tuple((k, (cap - self.holding[k]) // self.lot_tenths[k]) for k, _, cap in self.capped)
+        """(position, most lots under the band's cap given the holding: negative if the holding is over it)."""
 
     def usage(self, bundle: Sequence[int]) -> CapUsage:
         overall = self.overall_base
@@ -143,7 +145,18 @@ class BidderLimits:
     def bundle_points(self, bundle: Sequence[int]) -> int:
         return sum(map(mul, bundle, self.points))
 
+    def within_caps(self, bundle: Sequence[int]) -> bool:
+        """Whether ``bundle`` (lots added per band) keeps the bidder within every cap."""
+        if self.overall_base + sum(map(mul, bundle, self.lot_tenths)) > self.overall_cap:
+            return False
+        low_added = sum(map(mul, bundle, self.low_lot_tenths))
+        if low_added and self.low_base + low_added > self.low_cap:
+            return False
+        return all(bundle[k] <= most for k, most in self.capped_lots)
+
     def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
+        if self.within_caps(bundle):
+            return []  # every bid check asks; the sentences are built only for a bundle over a cap
         refusals: list[Refusal] = []
         who = self.bidder.name
         overall = self.overall_base + sum(map(mul, bundle, self.lot_tenths))

@@ -59,13 +59,17 @@ class LastRound:
     price_changes: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class BidderView:
     """Everything a bidder may know when it bids in ``round``.
 
     ``cap_headroom`` and ``last_round`` are worked out on first read (most
     scripted bidders never read them) from inputs that cannot change, so the
-    view stays a snapshot of the moment it was built.
+    view stays a snapshot of the moment it was built. Not a frozen dataclass,
+    which costs ten times as much to build (every bidder gets a view every
+    round): each view is a fresh object for one bidder, and every part that
+    bidders share (bands, terms, price and demand histories) is immutable, so
+    an agent that changes its view changes nothing else.
     """
 
     bidder: str
@@ -111,11 +115,10 @@ class BidderView:
     def last_round(self) -> LastRound | None:
         """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
         last = self._shared.last
-        return _last_round(self._limits.scenario, self._shared, last, self.bidder) if last else None
+        return _last_round(self._limits.scenario, last, self.bidder) if last else None
 
 
-@dataclass(frozen=True, slots=True)
-class _RoundShared:
+class _RoundShared(NamedTuple):
     """The parts of a view that are the same for every bidder until the round closes."""
 
     start: tuple[int, ...]
@@ -123,10 +126,8 @@ class _RoundShared:
     band_fields: tuple[tuple[str, int, Tenths, int, int, int, int, int | None, bool | None], ...]
     """Per band, every BandView field but ``processed``, in field order."""
     band_views: dict[tuple[int, int], BandView]
-    """BandViews already built this round, by (band index, processed): frozen, so bidders can share them."""
+    """BandViews already built this round, by (band index, processed): immutable, so bidders can share them."""
     last: RoundResult | None
-    posted_prices: Mapping[str, int]
-    price_changes: Mapping[str, int]
     price_history: Mapping[str, tuple[int, ...]]
     demand_history: Mapping[str, tuple[int, ...]] | None
 
@@ -143,8 +144,7 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
     policy = scenario.rules.information_policy
     history = auction.history
     last = history[-1] if history else None
-    start = tuple(auction.start_prices().values())
-    clock = tuple(auction.clock_prices().values())
+    start, clock = auction.round_prices()
     demand = last.aggregate_demand if last else None
     shown = demand if policy == "aggregate" else None
     band_fields = tuple(
@@ -162,22 +162,14 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
         for k, b in enumerate(scenario.bands)
     )
     # Shared by every bidder's view, so read-only: no agent can change what another one sees.
-    posted: Mapping[str, int] = MappingProxyType(dict(last.posted_prices)) if last else MappingProxyType({})
-    changes: Mapping[str, int] = (
-        MappingProxyType({k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices})
-        if last
-        else MappingProxyType({})
-    )
     shared = _RoundShared(
-        start=start,
-        clock=clock,
-        band_fields=band_fields,
-        band_views={},
-        last=last,
-        posted_prices=posted,
-        price_changes=changes,
-        price_history=MappingProxyType(auction.price_history()),
-        demand_history=MappingProxyType(auction.demand_history()) if policy == "aggregate" else None,
+        start,
+        clock,
+        band_fields,
+        {},
+        last,
+        MappingProxyType(auction.price_history()),
+        MappingProxyType(auction.demand_history()) if policy == "aggregate" else None,
     )
     auction.derived[_SHARED] = shared
     return shared
@@ -203,27 +195,27 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         obligation = dict(scenario.rules.obligation.min_lots)
     round_number = auction.round if not auction.finished else len(history)
     eligibility = auction.eligibility(bidder)
-    return BidderView(
-        bidder=bidder,
-        round=round_number,
-        status=auction.status,
-        excluded=auction.is_excluded(bidder),
-        information_policy=scenario.rules.information_policy,
-        bands=tuple(bands),
-        eligibility=eligibility,
-        activity=limits.bundle_points(bundle),
-        exposure_usd=sum(map(mul, bundle, shared.start)),
-        holdings=dict(profile.holdings),
-        obligation=obligation,
-        price_history=shared.price_history,
-        demand_history=shared.demand_history,
-        terms=RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
-        _limits=limits,
-        _shared=shared,
+    return BidderView(  # positional, in field order: this runs for every bidder every round
+        bidder,
+        round_number,
+        auction.status,
+        auction.is_excluded(bidder),
+        scenario.rules.information_policy,
+        tuple(bands),
+        eligibility,
+        limits.bundle_points(bundle),
+        sum(map(mul, bundle, shared.start)),
+        dict(profile.holdings),
+        obligation,
+        shared.price_history,
+        shared.demand_history,
+        RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
+        limits,
+        shared,
     )
 
 
-def _last_round(scenario: Scenario, shared: _RoundShared, last: RoundResult, bidder: str) -> LastRound:
+def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound:
     # Bands a bidder did not name were maintained, so they never changed.
     held = last.processed.get(bidder)
     processed = dict(held) if held is not None else {b.id: 0 for b in scenario.bands}
@@ -234,8 +226,9 @@ def _last_round(scenario: Scenario, shared: _RoundShared, last: RoundResult, bid
         submitted=submitted,
         processed=processed,
         unapplied=tuple(u for u in last.unapplied if u.bidder == bidder),
-        posted_prices=shared.posted_prices,
-        price_changes=shared.price_changes,
+        # Read-only: the round's result is shared by every bidder's view.
+        posted_prices=MappingProxyType(dict(last.posted_prices)),
+        price_changes=MappingProxyType({k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices}),
     )
 
 

@@ -452,8 +452,43 @@ def test_rule_view_reports_own_unapplied_bids_and_nothing_about_rivals(pakistan:
     assert view.last_round.submitted["2600"] == 5 and view.last_round.processed["2600"] == 6
     (left,) = view.last_round.unapplied
     assert left.bidder == "jazz" and left.rule == RULE_NO_EXCESS_SUPPLY
-    text = repr(view)
+    text = repr(view) + repr(view.last_round) + repr(view.cap_headroom)
     assert "zong" not in text and "ufone" not in text  # no rival's bids, demand or identity
     first = build_view(ClockAuction(pakistan, ("jazz", "zong"), seed=1), "zong")
     assert first.obligation == {"2600": 5, "3500": 5}
     assert first.cap_headroom["overall"] == 3485 - 673
+
+
+def test_rule_view_an_agent_that_changes_its_view_changes_no_other_view_and_no_engine_state(pakistan: Scenario) -> None:
+    bidders = ("jazz", "zong", "ufone")
+    auction = ClockAuction(pakistan, bidders, seed=1)
+    play(auction, {"jazz": {"2600": 8, "3500": 12}, "zong": {"2600": 7, "3500": 10}, "ufone": {"2600": 6, "3500": 8}})
+
+    def seen(bidder: str) -> str:
+        view = build_view(auction, bidder)
+        return repr(view) + repr(view.last_round) + repr(view.cap_headroom)
+
+    before = {b: seen(b) for b in bidders}
+    terms_before = {b: auction.terms(b) for b in bidders}
+    views = {b: build_view(auction, b) for b in bidders}  # built together, as the engine does in a round
+    mine = views["jazz"]
+    assert mine.last_round is not None
+    # Its own fields and dicts are its own to change...
+    mine.holdings["2600"] = 0
+    mine.eligibility = 10**9
+    mine.bidder = "zong"
+    # ...every part bidders share is read-only.
+    attempts: list[Any] = [
+        lambda: setattr(mine.bands[4], "processed", 99),
+        lambda: setattr(mine.terms, "eligibility", 10**9),
+        lambda: mine.price_history.__setitem__("2600", ()),  # type: ignore[index]
+        lambda: mine.demand_history.__setitem__("2600", ()),  # type: ignore[union-attr]
+        lambda: mine.last_round.posted_prices.__setitem__("2600", 0),  # type: ignore[union-attr]
+        lambda: mine.last_round.price_changes.__setitem__("2600", 0),  # type: ignore[union-attr]
+    ]
+    for attempt in attempts:
+        with pytest.raises((AttributeError, TypeError)):
+            attempt()
+    assert {b: repr(views[b]) for b in ("zong", "ufone")} == {b: repr(build_view(auction, b)) for b in ("zong", "ufone")}
+    assert {b: seen(b) for b in bidders} == before
+    assert {b: auction.terms(b) for b in bidders} == terms_before
