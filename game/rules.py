@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import mul
+from operator import le, mul
 from typing import NamedTuple
 
 from game.scenario import BidderProfile, Scenario
@@ -109,8 +109,9 @@ class BidderLimits:
             (k, b, cap) for k, (b, cap) in enumerate(zip(scenario.bands, self.band_cap, strict=True)) if cap is not None
         )
         """(position, band, cap) of the bands with a cap of their own."""
-        self.capped_lots = tuple((k, (cap - self.holding[k]) // self.lot_tenths[k]) for k, _, cap in self.capped)
-        """(position, most lots under the band's cap given the holding: negative if the holding is over it)."""
+        self.capped_index = tuple(k for k, _, _ in self.capped)
+        self.capped_lots = tuple((cap - self.holding[k]) // self.lot_tenths[k] for k, _, cap in self.capped)
+        """Per capped band, the most lots under its cap given the holding (negative if the holding is over it)."""
 
     def usage(self, bundle: Sequence[int]) -> CapUsage:
         overall = self.overall_base
@@ -152,7 +153,7 @@ class BidderLimits:
         low_added = sum(map(mul, bundle, self.low_lot_tenths))
         if low_added and self.low_base + low_added > self.low_cap:
             return False
-        return all(bundle[k] <= most for k, most in self.capped_lots)
+        return all(map(le, map(bundle.__getitem__, self.capped_index), self.capped_lots))
 
     def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
         if self.within_caps(bundle):

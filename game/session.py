@@ -48,15 +48,14 @@ def ask_agent(
 ) -> AgentFailure | None:
     """Get one agent's bids for the open round and submit them; return the failure, if any."""
     view = build_view(auction, bidder)
-    started = time.perf_counter()
+    started = time.perf_counter() if time_limit_s is not None else 0.0
     try:
         answer = agent.bid(view)
     except Exception as exc:  # an agent's bug must not stop the auction
         if strict:
             raise
         return AgentFailure(auction.round, bidder, "error", f"{type(exc).__name__}: {exc}")
-    elapsed = time.perf_counter() - started
-    if time_limit_s is not None and elapsed > time_limit_s:
+    if time_limit_s is not None and (elapsed := time.perf_counter() - started) > time_limit_s:
         return AgentFailure(
             auction.round, bidder, "timeout", f"took {elapsed:.3f} s, above the limit of {time_limit_s:g} s"
         )

@@ -24,9 +24,10 @@ from game.view import BidderView
 def bids_for(view: BidderView, bundle: Sequence[int], prices: Mapping[str, int] | None = None) -> dict[str, Bid]:
     """Bids that move the processed demand to ``bundle`` (bands already there are maintained)."""
     bids: dict[str, Bid] = {}
-    for band, q in zip(view.bands, bundle, strict=True):
-        if q != band.processed:
-            bids[band.id] = Bid(band.id, int(q), prices.get(band.id) if prices else None)
+    for k, (q, now) in enumerate(zip(bundle, view.terms.processed, strict=True)):
+        if q != now:
+            band_id = view.bands[k].id
+            bids[band_id] = Bid(band_id, int(q), prices.get(band_id) if prices else None)
     return bids
 
 
@@ -128,14 +129,13 @@ class ValueAgent(ScenarioAgent):
         """
         step = self._scenario().rules.price_step_usd
         prices: dict[str, int] = {}
-        for k, band in enumerate(view.bands):
-            q, x = band.processed, bundle[k]
-            if x >= q:
-                continue
-            curve = self.solver.curves[k]
-            worth = (curve[q] - curve[x]) // (q - x)
-            point = worth // step * step
-            prices[band.id] = min(band.clock_price, max(band.start_price, point))
+        for k, (x, q) in enumerate(zip(bundle, view.terms.processed, strict=True)):
+            if x < q:
+                band = view.bands[k]
+                curve = self.solver.curves[k]
+                worth = (curve[q] - curve[x]) // (q - x)
+                point = worth // step * step
+                prices[band.id] = min(band.clock_price, max(band.start_price, point))
         return prices
 
     def answer(self, view: BidderView, bundle: Sequence[int], penalty: bool = False) -> RoundBids:

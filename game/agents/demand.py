@@ -81,6 +81,7 @@ class DemandSolver:
         self._fixed_use = tuple(
             (t, t if low else 0, e) for t, low, e in zip(lim.lot_tenths, lim.is_low, lim.points, strict=True)
         )
+        self._no_minimum = (0,) * len(lim.band_ids)
         # Candidates per (band, price, fewest lots): prices of most bands stay put from round to round.
         self._band_cache: dict[tuple[int, int, int], tuple[list[int], list[int]]] = {}
         # The most lots each band alone allows under supply and the caps (before eligibility and budget).
@@ -123,14 +124,23 @@ class DemandSolver:
         Ties go to the bundle with the fewest lots, band by band in scenario order.
         """
         lim = self.limits
-        lows = tuple(min_lots) if min_lots is not None else (0,) * len(prices)
+        lows = min_lots if min_lots is not None else self._no_minimum
         cache = self._band_cache
-        # Per band: the undominated quantities, in increasing order of quantity and utility.
+        # Per band: the undominated quantities, in increasing order of quantity and utility. Only the
+        # bands with a choice are searched (often most bands have one candidate at high prices); a
+        # settled band only takes its share of the limits. That keeps the lexicographic tie-break.
+        top: list[int] = []
+        bottom: list[int] = []
+        free: list[int] = []
         cands: list[list[int]] = []
         utils: list[list[int]] = []
-        for k, (p, lo, hi, pts) in enumerate(zip(prices, lows, self._most_lots, lim.points, strict=True)):
-            if eligibility is not None and pts > 0 and eligibility // pts < hi:
-                hi = eligibility // pts
+        per_lot: list[tuple[int, int, int, int]] = []
+        # What the largest candidates, the smallest ones and the settled bands use of each limit:
+        # cost, overall MHz, low-band MHz and eligibility points.
+        t0 = t1 = t2 = t3 = b0 = b1 = b2 = b3 = s0 = s1 = s2 = s3 = 0
+        for k, (p, lo, hi, (t, lt, e)) in enumerate(zip(prices, lows, self._most_lots, self._fixed_use, strict=True)):
+            if eligibility is not None and e > 0 and eligibility // e < hi:
+                hi = eligibility // e
             if budget_usd is not None and p > 0 and budget_usd // p < hi:
                 hi = budget_usd // p
             if lo > hi:
@@ -155,36 +165,30 @@ class DemandSolver:
             if ks[-1] > hi:
                 n = bisect.bisect_right(ks, hi)
                 ks, us = ks[:n], us[:n]
-            cands.append(ks)
-            utils.append(us)
-        # Limits on cost, overall MHz, low-band MHz and points, and what a lot of each band uses of them.
-        cap = (
-            budget_usd if budget_usd is not None else _NO_LIMIT,
-            lim.overall_tenths,
-            lim.low_tenths,
-            eligibility if eligibility is not None else _NO_LIMIT,
-        )
-        per_lot = [(p, t, lt, e) for p, (t, lt, e) in zip(prices, self._fixed_use, strict=True)]
-        top = tuple([ks[-1] for ks in cands])
-        if _fits(top, per_lot, cap):
-            return top
-        bottom = [ks[0] for ks in cands]
-        if not _fits(tuple(bottom), per_lot, cap):
+            q = ks[-1]
+            top.append(q)
+            if q:
+                t0, t1, t2, t3 = t0 + q * p, t1 + q * t, t2 + q * lt, t3 + q * e
+            q = ks[0]
+            bottom.append(q)
+            if q:
+                b0, b1, b2, b3 = b0 + q * p, b1 + q * t, b2 + q * lt, b3 + q * e
+            if len(ks) > 1:
+                free.append(k)
+                cands.append(ks)
+                utils.append(us)
+                per_lot.append((p, t, lt, e))
+            elif q:
+                s0, s1, s2, s3 = s0 + q * p, s1 + q * t, s2 + q * lt, s3 + q * e
+        c0 = budget_usd if budget_usd is not None else _NO_LIMIT
+        c1, c2 = lim.overall_tenths, lim.low_tenths
+        c3 = eligibility if eligibility is not None else _NO_LIMIT
+        if t0 <= c0 and t1 <= c1 and t2 <= c2 and t3 <= c3:
+            return tuple(top)
+        if b0 > c0 or b1 > c1 or b2 > c2 or b3 > c3:
             return None
-        # A band with one candidate is settled (often most bands at high prices): only the others are
-        # searched, within what the settled ones leave. Removing them keeps the lexicographic tie-break.
-        free = [k for k, ks in enumerate(cands) if len(ks) > 1]
-        if len(free) < len(cands):
-            left = list(cap)
-            for k, ks in enumerate(cands):
-                if len(ks) == 1 and ks[0]:
-                    for r in range(4):
-                        if left[r] < _NO_LIMIT:
-                            left[r] -= ks[0] * per_lot[k][r]
-            cap = (left[0], left[1], left[2], left[3])
-            cands = [cands[k] for k in free]
-            utils = [utils[k] for k in free]
-            per_lot = [per_lot[k] for k in free]
+        # What the settled bands leave (an absent limit stays absent).
+        cap = (c0 - s0 if c0 < _NO_LIMIT else c0, c1 - s1, c2 - s2, c3 - s3 if c3 < _NO_LIMIT else c3)
         prefixes = 1
         for ks in cands[:-1]:
             prefixes *= len(ks)
@@ -197,17 +201,6 @@ class DemandSolver:
         for k, q in zip(free, found, strict=True):
             bottom[k] = q
         return tuple(bottom)
-
-
-def _fits(bundle: tuple[int, ...], per_lot: list[tuple[int, int, int, int]], cap: tuple[int, int, int, int]) -> bool:
-    u0 = u1 = u2 = u3 = 0
-    for q, (r0, r1, r2, r3) in zip(bundle, per_lot, strict=True):
-        if q:
-            u0 += q * r0
-            u1 += q * r1
-            u2 += q * r2
-            u3 += q * r3
-    return u0 <= cap[0] and u1 <= cap[1] and u2 <= cap[2] and u3 <= cap[3]
 
 
 def _search_prefixes(
