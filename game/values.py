@@ -10,6 +10,7 @@ users in ``docs/VALUES.md``. Never imports pygame; never reads engine state.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Mapping, Sequence
@@ -299,26 +300,39 @@ def band_curve(
     floor = params.below_threshold_percent / 100
     keep = 1 - floor
     bonus = params.coverage_usd * coverage_scale
-    values = [0]
-    top = 0
-    for i in range(1, lots + 1):
-        n = float(i)
-        # Geometric sum of the marginal values of lots 1..n.
-        plain = first_lot * n if ratio == 1.0 else first_lot * (1 - ratio**n) / (1 - ratio)
-        if shape == "threshold":
+    # Value of n lots before the shape is applied: the geometric sum of the marginal values of lots 1..n.
+    if ratio == 1.0:
+        plain = [first_lot * float(i) for i in range(1, lots + 1)]
+    else:
+        span = 1 - ratio
+        plain = [first_lot * g / span for g in _geometric(ratio, lots)]
+    if shape == "threshold":
+        curve = []
+        for i, v in enumerate(plain, 1):
             try:
-                far_below = math.exp(-(base + n * lot_mhz - threshold_mhz) / width)
+                far_below = math.exp(-(base + float(i) * lot_mhz - threshold_mhz) / width)
             except OverflowError:  # so far below the threshold that the S-curve is exactly 0
                 far_below = math.inf
-            curve = plain * (floor + keep * (1.0 / (1.0 + far_below)))
-        elif shape == "coverage":
-            curve = plain + bonus
-        else:
-            curve = plain
-        # Free disposal: holding more never lowers the value (guards float rounding).
-        top = max(top, math.floor(curve))
+            curve.append(v * (floor + keep * (1.0 / (1.0 + far_below))))
+    elif shape == "coverage":
+        curve = [v + bonus for v in plain]
+    else:
+        curve = plain
+    # Free disposal: holding more never lowers the value (guards float rounding).
+    values = [0]
+    top = 0
+    for v in curve:
+        whole = math.floor(v)
+        if whole > top:
+            top = whole
         values.append(top)
     return tuple(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _geometric(ratio: float, lots: int) -> tuple[float, ...]:
+    """1 - ratio**n for n = 1..lots: the part of the geometric sum every bidder's curve of a band shares."""
+    return tuple(1 - ratio ** float(i) for i in range(1, lots + 1))
 
 
 def _bidder_rng(base: int, bidder: str) -> np.random.Generator:
