@@ -238,11 +238,7 @@ class ClockAuction:
 
     def terms(self, bidder: str) -> RoundTerms:
         return RoundTerms(
-            round=self.round,
-            start_prices=tuple(self._start),
-            clock_prices=tuple(self._clock),
-            processed=tuple(self._processed[bidder]),
-            eligibility=self._eligibility[bidder],
+            self.round, tuple(self._start), tuple(self._clock), tuple(self._processed[bidder]), self._eligibility[bidder]
         )
 
     # ------------------------------------------------------------ bids
@@ -293,7 +289,7 @@ class ClockAuction:
             if bidder in self._excluded:
                 continue
             bids, penalty = self._submissions.get(bidder, ({}, False))
-            bids_logged[bidder] = dict(sorted(bids.items()))
+            bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else dict(bids)
             if penalty:
                 accepted_penalty.append(bidder)
             current = self._processed[bidder]
@@ -342,19 +338,19 @@ class ClockAuction:
             old = self._eligibility[bidder]
             self._eligibility[bidder] = earned if old is None else min(old, earned)
 
-        result = RoundResult(
-            round=self.round,
-            start_prices=self.start_prices(),
-            clock_prices=self.clock_prices(),
-            bids=bids_logged,
-            accepted_penalty=tuple(accepted_penalty),
-            steps=tuple(steps),
-            unapplied=tuple(unapplied),
-            processed={b: self.processed(b) for b in self.bidders},
-            aggregate_demand=dict(zip(self._ids, demand, strict=True)),
-            posted_prices=dict(zip(self._ids, posted, strict=True)),
-            eligibility=dict(self._eligibility),
-            newly_excluded=tuple(newly_excluded),
+        result = RoundResult(  # positional, in field order (keywords cost more than the rest of the call)
+            self.round,
+            self.start_prices(),
+            self.clock_prices(),
+            bids_logged,
+            tuple(accepted_penalty),
+            tuple(steps),
+            tuple(unapplied),
+            {b: self.processed(b) for b in self.bidders},  # processed
+            dict(zip(self._ids, demand, strict=True)),  # aggregate demand
+            dict(zip(self._ids, posted, strict=True)),  # posted prices
+            dict(self._eligibility),
+            tuple(newly_excluded),
         )
         self.history.append(result)
         for k in range(n_bands):

@@ -278,7 +278,7 @@ def check_bids(
             continue
         band = scenario.bands[k]
         lots = bid.lots
-        if isinstance(lots, bool) or not isinstance(lots, int):
+        if type(lots) is not int and (isinstance(lots, bool) or not isinstance(lots, int)):
             refusals.append(Refusal(RULE_QUANTITY, band_id, f"{band_id} MHz: quantity must be a whole number of lots, got {lots!r}"))
             continue
         if not 0 <= lots <= band.lots:
@@ -292,7 +292,7 @@ def check_bids(
         price = bid.price_usd
         if price is not None and lots != terms.processed[k]:
             lo, hi = terms.start_prices[k], terms.clock_prices[k]
-            if isinstance(price, bool) or not isinstance(price, int):
+            if type(price) is not int and (isinstance(price, bool) or not isinstance(price, int)):
                 refusals.append(Refusal(RULE_PRICE, band_id, f"{band_id} MHz: price must be whole US dollars, got {price!r}"))
             elif not lo <= price <= hi:
                 refusals.append(
@@ -312,7 +312,8 @@ def check_bids(
                         f"{fmt_usd_exact(step)} price step",
                     )
                 )
-    refusals.extend(limits.cap_refusals(bundle))
+    if not limits.within_caps(bundle):
+        refusals.extend(limits.cap_refusals(bundle))
     if terms.eligibility is not None:
         pts = limits.bundle_points(bundle)
         if pts > terms.eligibility:

@@ -193,7 +193,7 @@ class DemandSolver:
         for ks in cands[:-1]:
             prefixes *= len(ks)
         if prefixes <= _PREFIX_PRODUCT:
-            found = _search_prefixes(cands, utils, per_lot, cap)
+            found = _search_prefixes(cands, utils, per_lot, cap, min_lots is not None)
         else:
             found = _search_pruned(cands, utils, per_lot, cap)
         if len(free) == len(bottom):
@@ -208,6 +208,7 @@ def _search_prefixes(
     utils: list[list[int]],
     per_lot: list[tuple[int, int, int, int]],
     cap: tuple[int, int, int, int],
+    minimums: bool = True,
 ) -> tuple[int, ...]:
     """Every combination of the bands but the last; the last band's best quantity follows from what is left.
 
@@ -218,9 +219,10 @@ def _search_prefixes(
     smallest bundle, as the vectorised search does.
     """
     last = len(cands) - 1
-    # Lowest resources the bands after k need (their smallest candidate), to drop dead prefixes early.
+    # Lowest resources the bands after k need (their smallest candidate), to drop dead prefixes early
+    # (none without minimum lots: every band's smallest candidate is then 0).
     need_after = [(0, 0, 0, 0)] * (last + 1)
-    for k in range(last - 1, -1, -1):
+    for k in range(last - 1, -1, -1) if minimums else ():
         q0 = cands[k + 1][0]
         a, r = need_after[k + 1], per_lot[k + 1]
         need_after[k] = (a[0] + q0 * r[0], a[1] + q0 * r[1], a[2] + q0 * r[2], a[3] + q0 * r[3])
