@@ -293,27 +293,27 @@ class ClockAuction:
             if penalty:
                 accepted_penalty.append(bidder)
             current = self._processed[bidder]
-            target = list(current)
-            prices: list[int | None] = [None] * n_bands
-            for band_id, bid in bids.items():
-                k = self._index[band_id]
-                target[k] = bid.lots
-                prices[k] = bid.price_usd
-            if self.round == 1 and not meets_obligation(scenario, scenario.bidder(bidder), target):
-                # The bid counts as zero, the deposit is forfeited, the bidder is out.
-                self._excluded.append(bidder)
-                self._forfeited[bidder] = scenario.rules.deposit_usd
-                self._eligibility[bidder] = 0
-                newly_excluded.append(bidder)
-                continue
-            for k in range(n_bands):
-                if target[k] != current[k]:
-                    price = prices[k] if prices[k] is not None else self._clock[k]
-                    assert price is not None
+            if self.round == 1:
+                target = list(current)
+                for band_id, bid in bids.items():
+                    target[self._index[band_id]] = bid.lots
+                if not meets_obligation(scenario, scenario.bidder(bidder), target):
+                    # The bid counts as zero, the deposit is forfeited, the bidder is out.
+                    self._excluded.append(bidder)
+                    self._forfeited[bidder] = scenario.rules.deposit_usd
+                    self._eligibility[bidder] = 0
+                    newly_excluded.append(bidder)
+                    continue
+            # The bidder's changes in band order (only named bands can change).
+            named = sorted((self._index[band_id], bid) for band_id, bid in bids.items())
+            for k, bid in named:
+                lots = bid.lots
+                if lots != current[k]:
+                    price = bid.price_usd if bid.price_usd is not None else self._clock[k]
                     # Exact fractions, built only for interior prices (the hot path sees mostly ends).
                     above, span = price - self._start[k], self._clock[k] - self._start[k]
                     key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
-                    changes.append(_Change(bidder, k, target[k], price, key, 0, target[k] > current[k]))
+                    changes.append(_Change(bidder, k, lots, price, key, 0, lots > current[k]))
         # A permutation of 0 or 1 items draws nothing from the generator, so it is skipped.
         if len(changes) > 1:
             ties: list[int] = self._rng.permutation(len(changes)).tolist()

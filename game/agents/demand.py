@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -139,10 +140,10 @@ class DemandSolver:
         # cost, overall MHz, low-band MHz and eligibility points.
         t0 = t1 = t2 = t3 = b0 = b1 = b2 = b3 = s0 = s1 = s2 = s3 = 0
         for k, (p, lo, hi, (t, lt, e)) in enumerate(zip(prices, lows, self._most_lots, self._fixed_use, strict=True)):
-            if eligibility is not None and e > 0 and eligibility // e < hi:
-                hi = eligibility // e
-            if budget_usd is not None and p > 0 and budget_usd // p < hi:
-                hi = budget_usd // p
+            if eligibility is not None and e > 0 and (most := eligibility // e) < hi:
+                hi = most
+            if budget_usd is not None and p > 0 and (most := budget_usd // p) < hi:
+                hi = most
             if lo > hi:
                 return None
             # Cached over the band's whole range: eligibility and budget only cut the list short.
@@ -226,8 +227,9 @@ def _search_prefixes(
         q0 = cands[k + 1][0]
         a, r = need_after[k + 1], per_lot[k + 1]
         need_after[k] = (a[0] + q0 * r[0], a[1] + q0 * r[1], a[2] + q0 * r[2], a[3] + q0 * r[3])
-    # A prefix: (utility, cost, MHz, low MHz, points, quantities so far), over all bands but the last two.
-    prefixes: list[tuple[int, int, int, int, int, tuple[int, ...]]] = [(0, 0, 0, 0, 0, ())]
+    # A prefix: (utility, cost, MHz, low MHz, points, quantities so far), over all bands but the last two;
+    # its quantities are a chain (earlier quantities, this band's quantity) ending in ().
+    prefixes: list[tuple[int, int, int, int, int, tuple[Any, ...]]] = [(0, 0, 0, 0, 0, ())]
     for k in range(last - 1):
         need = need_after[k]
         c0, c1, c2, c3 = cap[0] - need[0], cap[1] - need[1], cap[2] - need[2], cap[3] - need[3]
@@ -238,7 +240,7 @@ def _search_prefixes(
                 y0, y1, y2, y3 = x0 + q * r0, x1 + q * r1, x2 + q * r2, x3 + q * r3
                 if y0 > c0 or y1 > c1 or y2 > c2 or y3 > c3:
                     break  # resources only grow along the candidates
-                grown.append((u + uq, y0, y1, y2, y3, (*qs, q)))
+                grown.append((u + uq, y0, y1, y2, y3, (qs, q)))  # quantities as a chain, unrolled at the end
         prefixes = grown
     # The last two bands inline: each candidate of the one before last, then the last band's best fit.
     if last:
@@ -258,34 +260,37 @@ def _search_prefixes(
     if k3 >= _NO_LIMIT:
         r3 = m3 = 0
     best_u = -(1 << 200)
-    best: tuple[int, ...] = ()
+    best: tuple[Any, ...] = ()
+    best_pair = (0, 0)
     for u, x0, x1, x2, x3, qs in prefixes:
         # The band before last: its candidates up to the most lots that what the prefix leaves allows
         # (the prefix stage left room for its smallest candidate, so at least one fits).
         most = mid_top
-        if m0 and (c0 - x0) // m0 < most:
-            most = (c0 - x0) // m0
-        if m1 and (c1 - x1) // m1 < most:
-            most = (c1 - x1) // m1
-        if m2 and (c2 - x2) // m2 < most:
-            most = (c2 - x2) // m2
-        if m3 and (c3 - x3) // m3 < most:
-            most = (c3 - x3) // m3
+        if m0 and (fit := (c0 - x0) // m0) < most:
+            most = fit
+        if m1 and (fit := (c1 - x1) // m1) < most:
+            most = fit
+        if m2 and (fit := (c2 - x2) // m2) < most:
+            most = fit
+        if m3 and (fit := (c3 - x3) // m3) < most:
+            most = fit
         n = bisect.bisect_right(mid_ks, most)
         if u + mid_us[n - 1] + u_top <= best_u:
             continue  # not even the best of both bands beats the best (a tie would come later)
+        # What the prefix leaves of each limit for the last two bands.
+        a0, a1, a2, a3 = k0 - x0, k1 - x1, k2 - x2, k3 - x3
         # Probe the largest candidate first: its total is a floor (less one, to keep ties) that rules
         # out most smaller candidates at once, which the lexicographic scan below then skips.
         q = mid_ks[n - 1]
         most = q_top
-        if r0 and (k0 - x0 - q * m0) // r0 < most:
-            most = (k0 - x0 - q * m0) // r0
-        if r1 and (k1 - x1 - q * m1) // r1 < most:
-            most = (k1 - x1 - q * m1) // r1
-        if r2 and (k2 - x2 - q * m2) // r2 < most:
-            most = (k2 - x2 - q * m2) // r2
-        if r3 and (k3 - x3 - q * m3) // r3 < most:
-            most = (k3 - x3 - q * m3) // r3
+        if r0 and (fit := (a0 - q * m0) // r0) < most:
+            most = fit
+        if r1 and (fit := (a1 - q * m1) // r1) < most:
+            most = fit
+        if r2 and (fit := (a2 - q * m2) // r2) < most:
+            most = fit
+        if r3 and (fit := (a3 - q * m3) // r3) < most:
+            most = fit
         floor = u + mid_us[n - 1] + us[bisect.bisect_right(ks, most) - 1] - 1
         if floor < best_u:
             floor = best_u
@@ -301,22 +306,30 @@ def _search_prefixes(
                 break
             q = mid_ks[j]
             most = q_top
-            if r0 and (k0 - x0 - q * m0) // r0 < most:
-                most = (k0 - x0 - q * m0) // r0
-            if r1 and (k1 - x1 - q * m1) // r1 < most:
-                most = (k1 - x1 - q * m1) // r1
-            if r2 and (k2 - x2 - q * m2) // r2 < most:
-                most = (k2 - x2 - q * m2) // r2
-            if r3 and (k3 - x3 - q * m3) // r3 < most:
-                most = (k3 - x3 - q * m3) // r3
+            if r0 and (fit := (a0 - q * m0) // r0) < most:
+                most = fit
+            if r1 and (fit := (a1 - q * m1) // r1) < most:
+                most = fit
+            if r2 and (fit := (a2 - q * m2) // r2) < most:
+                most = fit
+            if r3 and (fit := (a3 - q * m3) // r3) < most:
+                most = fit
             i = bisect.bisect_right(ks, most) - 1
             u_last = us[i]
-            if u + mid_us[j] + u_last > best_u:
-                best_u, best = u + mid_us[j] + u_last, (*qs, q, ks[i])
-                if best_u > floor:
-                    floor = best_u
+            total = u + mid_us[j] + u_last
+            if total > best_u:
+                best_u, best, best_pair = total, qs, (q, ks[i])
+                if total > floor:
+                    floor = total
             j += 1
-    return best if last else best[1:]
+    if not last:
+        return (best_pair[1],)  # one band (the band before it was the neutral one)
+    head: list[int] = []
+    while best:
+        best, q = best
+        head.append(q)
+    head.reverse()  # the chain unrolls from its last band
+    return (*head, *best_pair)
 
 
 def _search_pruned(
