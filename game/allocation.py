@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -305,7 +306,9 @@ class ClockAuction:
                     newly_excluded.append(bidder)
                     continue
             # The bidder's changes in band order (only named bands can change).
-            named = sorted((self._index[band_id], bid) for band_id, bid in bids.items())
+            named = [(self._index[band_id], bid) for band_id, bid in bids.items()]
+            if len(named) > 1:
+                named.sort(key=itemgetter(0))
             for k, bid in named:
                 lots = bid.lots
                 if lots != current[k]:
