@@ -279,31 +279,16 @@ def _search_prefixes(
             continue  # not even the best of both bands beats the best (a tie would come later)
         # What the prefix leaves of each limit for the last two bands.
         a0, a1, a2, a3 = k0 - x0, k1 - x1, k2 - x2, k3 - x3
-        # Probe the largest candidate first: its total is a floor (less one, to keep ties) that rules
-        # out most smaller candidates at once, which the lexicographic scan below then skips.
-        q = mid_ks[n - 1]
-        most = q_top
-        if r0 and (fit := (a0 - q * m0) // r0) < most:
-            most = fit
-        if r1 and (fit := (a1 - q * m1) // r1) < most:
-            most = fit
-        if r2 and (fit := (a2 - q * m2) // r2) < most:
-            most = fit
-        if r3 and (fit := (a3 - q * m3) // r3) < most:
-            most = fit
-        floor = u + mid_us[n - 1] + us[bisect.bisect_right(ks, most) - 1] - 1
-        if floor < best_u:
-            floor = best_u
-        # The last band's best utility still possible: what is left only shrinks as the band before
-        # last takes more, so the last band's best fit at one candidate bounds it at the next.
+        # First a probe of the largest candidate: its total is a floor (less one, to keep ties) that rules
+        # out most smaller candidates at once. Then the candidates in lexicographic order, skipping those
+        # that cannot beat the floor even with the last band's best fit so far (what is left only shrinks
+        # as the band before last takes more, so that fit bounds the next ones; a tie with the best would
+        # come later in lexicographic order): the utilities grow along the candidates, so one bisection.
+        floor = best_u
         u_last = u_top
-        j = 0
+        j = n - 1
+        probe = True
         while True:
-            # Skip the candidates that cannot beat the floor even with that bound (a tie with the best
-            # would come later in lexicographic order): the utilities grow along the candidates, so one bisection.
-            j = bisect.bisect_right(mid_us, floor - u - u_last, j, n)
-            if j == n:
-                break
             q = mid_ks[j]
             most = q_top
             if r0 and (fit := (a0 - q * m0) // r0) < most:
@@ -315,13 +300,22 @@ def _search_prefixes(
             if r3 and (fit := (a3 - q * m3) // r3) < most:
                 most = fit
             i = bisect.bisect_right(ks, most) - 1
-            u_last = us[i]
-            total = u + mid_us[j] + u_last
-            if total > best_u:
-                best_u, best, best_pair = total, qs, (q, ks[i])
-                if total > floor:
+            if probe:
+                probe = False
+                if (total := u + mid_us[j] + us[i] - 1) > floor:
                     floor = total
-            j += 1
+                j = 0
+            else:
+                u_last = us[i]
+                total = u + mid_us[j] + u_last
+                if total > best_u:
+                    best_u, best, best_pair = total, qs, (q, ks[i])
+                    if total > floor:
+                        floor = total
+                j += 1
+            j = bisect.bisect_right(mid_us, floor - u - u_last, j, n)
+            if j == n:
+                break
     if not last:
         return (best_pair[1],)  # one band (the band before it was the neutral one)
     head: list[int] = []
