@@ -8,7 +8,8 @@
    engine (submit + close_round) is timed; making up the bids is not.
 2. Complete Pakistan auctions per second with 3 bidders that bid from random
    lot values through ``build_view`` (as agents do), about a dozen rounds
-   each. The agents issue needs >= 200 a second per core at ~25 rounds.
+   each, no warm-up. The target of 200 auctions a second with the real
+   ``truthful`` agents is measured by ``benchmarks/auction.py``.
 
 Times are CPU time of this process (``time.process_time``), so a busy
 machine does not distort the per-core figures. Exits 1 when a target is
