@@ -47,9 +47,8 @@ class BandView(NamedTuple):
     """This bidder's processed demand (lots it holds now)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LastRound:
-    """How the bidder's own bids of the previous round were processed."""
+class LastRound(NamedTuple):
+    """How the bidder's own bids of the previous round were processed (an immutable record)."""
 
     round: int
     submitted: Mapping[str, int]
@@ -63,13 +62,14 @@ class LastRound:
 class BidderView:
     """Everything a bidder may know when it bids in ``round``.
 
-    ``cap_headroom`` and ``last_round`` are worked out on first read (most
-    scripted bidders never read them) from inputs that cannot change, so the
-    view stays a snapshot of the moment it was built. Not a frozen dataclass,
-    which costs ten times as much to build (every bidder gets a view every
-    round): each view is a fresh object for one bidder, and every part that
-    bidders share (bands, terms, price and demand histories) is immutable, so
-    an agent that changes its view changes nothing else.
+    ``cap_headroom`` is worked out on first read (most scripted bidders never
+    read it) from inputs that cannot change, so the view stays a snapshot of
+    the moment it was built. Not a frozen dataclass, which costs ten times as
+    much to build (every bidder gets a view every round): each view is a
+    fresh object for one bidder, every part that bidders share (bands, terms,
+    last round's prices, price and demand histories) is immutable, and
+    nothing in it leads to another bidder's bids or to the round log, so an
+    agent that changes its view changes nothing else and learns nothing more.
     """
 
     bidder: str
@@ -87,6 +87,8 @@ class BidderView:
     holdings: Mapping[str, Tenths]
     obligation: Mapping[str, int]
     """Round-1 minimum lots per band this bidder must meet (empty when none applies)."""
+    last_round: LastRound | None
+    """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
     price_history: Mapping[str, tuple[int, ...]]
     """Posted price per band after each round so far (public)."""
     demand_history: Mapping[str, tuple[int, ...]] | None
@@ -94,7 +96,6 @@ class BidderView:
     terms: RoundTerms
     """This round's prices and the bidder's standing, as :func:`game.rules.check_bids` checks a bid."""
     _limits: BidderLimits = field(repr=False, compare=False)
-    _shared: _RoundShared = field(repr=False, compare=False)
 
     def band(self, band_id: str) -> BandView:
         for b in self.bands:
@@ -111,12 +112,6 @@ class BidderView:
         """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
         return self._limits.headroom([b.processed for b in self.bands])
 
-    @cached_property
-    def last_round(self) -> LastRound | None:
-        """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
-        last = self._shared.last
-        return _last_round(self._limits.scenario, last, self.bidder) if last else None
-
 
 class _RoundShared(NamedTuple):
     """The parts of a view that are the same for every bidder until the round closes."""
@@ -128,6 +123,8 @@ class _RoundShared(NamedTuple):
     band_views: dict[tuple[int, int], BandView]
     """BandViews already built this round, by (band index, processed): immutable, so bidders can share them."""
     last: RoundResult | None
+    posted_prices: Mapping[str, int]
+    price_changes: Mapping[str, int]
     price_history: Mapping[str, tuple[int, ...]]
     demand_history: Mapping[str, tuple[int, ...]] | None
 
@@ -162,12 +159,18 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
         for k, b in enumerate(scenario.bands)
     )
     # Shared by every bidder's view, so read-only: no agent can change what another one sees.
+    posted: Mapping[str, int] = MappingProxyType(dict(last.posted_prices) if last else {})
+    changes: Mapping[str, int] = MappingProxyType(
+        {k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices} if last else {}
+    )
     shared = _RoundShared(
         start,
         clock,
         band_fields,
         {},
         last,
+        posted,
+        changes,
         MappingProxyType(auction.price_history()),
         MappingProxyType(auction.demand_history()) if policy == "aggregate" else None,
     )
@@ -207,29 +210,26 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         sum(map(mul, bundle, shared.start)),
         dict(profile.holdings),
         obligation,
+        _last_round(scenario, shared, bidder) if shared.last else None,
         shared.price_history,
         shared.demand_history,
         RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
         limits,
-        shared,
     )
 
 
-def _last_round(scenario: Scenario, last: RoundResult, bidder: str) -> LastRound:
-    # Bands a bidder did not name were maintained, so they never changed.
+def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRound:
+    """The bidder's own part of last round's result, copied: a view never holds the round log's own dicts."""
+    last = shared.last
+    assert last is not None
     held = last.processed.get(bidder)
     processed = dict(held) if held is not None else {b.id: 0 for b in scenario.bands}
-    bids = last.bids.get(bidder, {})
-    submitted = {band_id: (bids[band_id].lots if band_id in bids else q) for band_id, q in processed.items()}
-    return LastRound(
-        round=last.round,
-        submitted=submitted,
-        processed=processed,
-        unapplied=tuple(u for u in last.unapplied if u.bidder == bidder),
-        # Read-only: the round's result is shared by every bidder's view.
-        posted_prices=MappingProxyType(dict(last.posted_prices)),
-        price_changes=MappingProxyType({k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices}),
-    )
+    # Bands a bidder did not name were maintained, so they never changed.
+    submitted = dict(processed)
+    for band_id, bid in last.bids.get(bidder, {}).items():
+        submitted[band_id] = bid.lots
+    unapplied = tuple(u for u in last.unapplied if u.bidder == bidder) if last.unapplied else ()
+    return LastRound(last.round, submitted, processed, unapplied, shared.posted_prices, shared.price_changes)
 
 
 def obligation_shortfall(auction: ClockAuction, bidder: str, bundle: Mapping[str, int]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import band_table, build_scenario, one_band, play, scenario_tree, two_bands
 
-from game.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, next_clock_price, posted_price
+from game.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, RoundResult, next_clock_price, posted_price
 from game.rules import (
     RULE_ACTIVITY,
     RULE_BAND_CAP,
@@ -473,9 +473,15 @@ def test_rule_view_an_agent_that_changes_its_view_changes_no_other_view_and_no_e
     views = {b: build_view(auction, b) for b in bidders}  # built together, as the engine does in a round
     mine = views["jazz"]
     assert mine.last_round is not None
+    log_before = repr(auction.history)
+    # Nothing in the view leads to the round log or to another bidder's bids.
+    assert not any(isinstance(v, RoundResult) for v in vars(mine).values())
+    assert "zong" not in repr(vars(mine)) and "ufone" not in repr(vars(mine))
     # Its own fields and dicts are its own to change...
     mine.holdings["2600"] = 0
     mine.eligibility = 10**9
+    mine.last_round.submitted["2600"] = 0  # type: ignore[index]
+    mine.last_round.processed["2600"] = 0  # type: ignore[index]
     mine.bidder = "zong"
     # ...every part bidders share is read-only.
     attempts: list[Any] = [
@@ -492,3 +498,4 @@ def test_rule_view_an_agent_that_changes_its_view_changes_no_other_view_and_no_e
     assert {b: repr(views[b]) for b in ("zong", "ufone")} == {b: repr(build_view(auction, b)) for b in ("zong", "ufone")}
     assert {b: seen(b) for b in bidders} == before
     assert {b: auction.terms(b) for b in bidders} == terms_before
+    assert repr(auction.history) == log_before
