@@ -172,8 +172,9 @@ class ClockAuction:
         self._index = {band_id: k for k, band_id in enumerate(self._ids)}
         self._supply = tuple(b.lots for b in scenario.bands)
         self._reserve = tuple(b.reserve_usd for b in scenario.bands)
-        self._start = list(self._reserve)
-        self._clock = list(self._reserve)
+        # Prices per band, replaced (never changed in place) when a round closes: tuples, shared as they are.
+        self._start: tuple[int, ...] = self._reserve
+        self._clock: tuple[int, ...] = self._reserve
         self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
         self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
         self._limits = {b: limits_for(scenario, b) for b in ids}
@@ -206,7 +207,7 @@ class ClockAuction:
 
     def round_prices(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(start-of-round prices, clock prices) in scenario band order."""
-        return tuple(self._start), tuple(self._clock)
+        return self._start, self._clock
 
     def processed_bundle(self, bidder: str) -> tuple[int, ...]:
         """The bidder's processed demand as lots per band, in scenario band order."""
@@ -239,7 +240,7 @@ class ClockAuction:
 
     def terms(self, bidder: str) -> RoundTerms:
         return RoundTerms(
-            self.round, tuple(self._start), tuple(self._clock), tuple(self._processed[bidder]), self._eligibility[bidder]
+            self.round, self._start, self._clock, tuple(self._processed[bidder]), self._eligibility[bidder]
         )
 
     # ------------------------------------------------------------ bids
@@ -266,13 +267,12 @@ class ClockAuction:
         refusals = self.check(bidder, as_map, accept_penalty=accept_penalty)
         if refusals:
             raise BidRefused(bidder, self.round, refusals)
-        # A price point only matters for a change; keep maintain bids without one.
-        clean = {}
+        # A price point only matters for a change; keep maintain bids without one (as_map is this call's own copy).
+        processed = self._processed[bidder]
         for band_id, bid in as_map.items():
-            if bid.lots == self._processed[bidder][self._index[band_id]]:
-                bid = Bid(band_id, bid.lots)
-            clean[band_id] = bid
-        self._submissions[bidder] = (clean, accept_penalty)
+            if (bid.price_usd is not None or bid.band != band_id) and bid.lots == processed[self._index[band_id]]:
+                as_map[band_id] = Bid(band_id, bid.lots)
+        self._submissions[bidder] = (as_map, accept_penalty)
 
     # ------------------------------------------------------------ processing
 
@@ -290,7 +290,7 @@ class ClockAuction:
             if bidder in self._excluded:
                 continue
             bids, penalty = self._submissions.get(bidder, ({}, False))
-            bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else dict(bids)
+            bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else bids  # the round's own dict
             if penalty:
                 accepted_penalty.append(bidder)
             current = self._processed[bidder]
@@ -363,18 +363,18 @@ class ClockAuction:
         self.derived = {}
 
         excess = [demand[k] > self._supply[k] for k in range(n_bands)]
-        self._start = posted
+        self._start = tuple(posted)
         if not any(excess):
             self.status = "ended"
-            self._clock = list(posted)
+            self._clock = self._start
         elif self.round >= scenario.rules.max_rounds:
             self.status = "halted"
-            self._clock = list(posted)
+            self._clock = self._start
         else:
             rules = scenario.rules
-            self._clock = [
-                next_clock_price(posted[k], excess[k], rules.increment_bp, rules.price_step_usd) for k in range(n_bands)
-            ]
+            self._clock = tuple(
+                [next_clock_price(posted[k], excess[k], rules.increment_bp, rules.price_step_usd) for k in range(n_bands)]
+            )
             self.round += 1
         return result
 

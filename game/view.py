@@ -129,6 +129,9 @@ class _RoundShared(NamedTuple):
     demand_history: Mapping[str, tuple[int, ...]] | None
 
 
+_NONE: Mapping[str, int] = MappingProxyType({})
+"""An empty read-only map, shared."""
+
 _SHARED = "view"
 """Key of this module's entry in ``ClockAuction.derived``."""
 
@@ -193,9 +196,9 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         bands.append(band_view)
     limits = auction.limits(bidder)
     profile = limits.bidder
-    obligation: dict[str, int] = {}
+    obligation: Mapping[str, int] = _NONE
     if auction.round == 1 and not history and scenario.rules.obligation.applies(profile):
-        obligation = dict(scenario.rules.obligation.min_lots)
+        obligation = MappingProxyType(dict(scenario.rules.obligation.min_lots))
     round_number = auction.round if not auction.finished else len(history)
     eligibility = auction.eligibility(bidder)
     return BidderView(  # positional, in field order: this runs for every bidder every round
@@ -208,7 +211,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         eligibility,
         limits.bundle_points(bundle),
         sum(map(mul, bundle, shared.start)),
-        dict(profile.holdings),
+        MappingProxyType(profile.holdings),
         obligation,
         _last_round(scenario, shared, bidder) if shared.last else None,
         shared.price_history,
@@ -219,15 +222,19 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
 
 
 def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRound:
-    """The bidder's own part of last round's result, copied: a view never holds the round log's own dicts."""
+    """The bidder's own part of last round's result, read-only: a view can change nothing in the round log."""
     last = shared.last
     assert last is not None
     held = last.processed.get(bidder)
-    processed = dict(held) if held is not None else {b.id: 0 for b in scenario.bands}
+    processed: Mapping[str, int] = MappingProxyType(held if held is not None else {b.id: 0 for b in scenario.bands})
     # Bands a bidder did not name were maintained, so they never changed.
-    submitted = dict(processed)
-    for band_id, bid in last.bids.get(bidder, {}).items():
-        submitted[band_id] = bid.lots
+    bids = last.bids.get(bidder)
+    submitted = processed
+    if bids:
+        changed = dict(processed)
+        for band_id, bid in bids.items():
+            changed[band_id] = bid.lots
+        submitted = MappingProxyType(changed)
     unapplied = tuple(u for u in last.unapplied if u.bidder == bidder) if last.unapplied else ()
     return LastRound(last.round, submitted, processed, unapplied, shared.posted_prices, shared.price_changes)
 

@@ -477,14 +477,14 @@ def test_rule_view_an_agent_that_changes_its_view_changes_no_other_view_and_no_e
     # Nothing in the view leads to the round log or to another bidder's bids.
     assert not any(isinstance(v, RoundResult) for v in vars(mine).values())
     assert "zong" not in repr(vars(mine)) and "ufone" not in repr(vars(mine))
-    # Its own fields and dicts are its own to change...
-    mine.holdings["2600"] = 0
+    # Its own fields are its own to change...
     mine.eligibility = 10**9
-    mine.last_round.submitted["2600"] = 0  # type: ignore[index]
-    mine.last_round.processed["2600"] = 0  # type: ignore[index]
     mine.bidder = "zong"
-    # ...every part bidders share is read-only.
+    # ...every mapping and record in it is read-only.
     attempts: list[Any] = [
+        lambda: mine.holdings.__setitem__("2600", 0),  # type: ignore[attr-defined]
+        lambda: mine.last_round.submitted.__setitem__("2600", 0),  # type: ignore[union-attr]
+        lambda: mine.last_round.processed.__setitem__("2600", 0),  # type: ignore[union-attr]
         lambda: setattr(mine.bands[4], "processed", 99),
         lambda: setattr(mine.terms, "eligibility", 10**9),
         lambda: mine.price_history.__setitem__("2600", ()),  # type: ignore[index]
