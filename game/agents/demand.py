@@ -5,10 +5,13 @@ fast and exact. Per band, a larger quantity whose utility is not higher than
 a smaller one's is dominated (every constraint is monotone in the quantity),
 so only the increasing-utility candidates are kept. When the per-band optima
 already satisfy the coupling constraints (overall and low-band caps,
-eligibility, budget) they are the answer; otherwise a vectorised search over
-the product of candidates, band by band, prunes partial bundles that break a
-constraint or cannot beat a known feasible bundle. Never imports pygame; never
-reads engine state (only prices, limits and the bidder's own values).
+eligibility, budget) they are the answer. Otherwise only the bands with more
+than one candidate are searched: every combination of all but the last two,
+then the last two by bisection (what is left bounds the last band's best
+fit); with very many combinations, a vectorised search that prunes partial
+bundles which break a constraint or cannot beat a known feasible bundle.
+Ties go to the fewest lots, band by band. Never imports pygame; never reads
+engine state (only prices, limits and the bidder's own values).
 """
 
 from __future__ import annotations
