@@ -141,6 +141,13 @@ def test_play_a_whole_game_through_the_widgets(app: App) -> None:
     assert isinstance(app.top, MenuScene)
     key(app, pygame.K_ESCAPE)
     assert isinstance(app.top, RoundResultScene)
+    # H opens this seat's history over it; Esc goes back.
+    from game.ui.history import HistoryScene
+
+    key(app, pygame.K_h)
+    assert isinstance(app.top, HistoryScene)
+    key(app, pygame.K_ESCAPE)
+    assert isinstance(app.top, RoundResultScene)
 
     # From here Jazz maintains its demand (Enter on each screen) until the allocation stage ends.
     from game.ui.positioning import PositioningScene
@@ -196,6 +203,10 @@ def test_hotseat_shows_a_handover_between_humans(app: App) -> None:
     frames(app, 2)
     assert isinstance(app.top, HandoverScene) and app.top.bidder == "jazz"
     app.render_png(PNG_DIR / "test_handover_1280x720.png")
+    key(app, pygame.K_ESCAPE)  # the menu opens over the hand-over too
+    assert isinstance(app.top, MenuScene)
+    key(app, pygame.K_ESCAPE)
+    assert isinstance(app.top, HandoverScene)
     key(app, pygame.K_RETURN)
     assert isinstance(app.top, BiddingScene) and app.top.bidder == "jazz"
     bidding = app.top

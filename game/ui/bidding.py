@@ -21,9 +21,8 @@ import pygame_gui
 
 from game.rules import Bid, BidRefused, Refusal
 from game.ui.app import App, operator_colour
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.ui.scene import SeatScene, draw_text, wrap_text
 from game.units import fmt_mhz, fmt_usd, fmt_usd_exact
-from game.view import BidderView
 
 # Column layout of the band table: (key, header, share of the table width, alignment).
 COLUMNS: tuple[tuple[str, str, float, str], ...] = (
@@ -78,17 +77,13 @@ def lot_label(lot_tenths: int, duplex: str) -> str:
     return fmt_mhz(lot_tenths)
 
 
-class BiddingScene(Scene):
+class BiddingScene(SeatScene):
     """Bids of ``bidder`` for the open round. Enter submits, Tab moves between bid fields, Esc opens the menu."""
 
     title = "Bidding"
 
     def __init__(self, app: App, bidder: str) -> None:
-        super().__init__(app)
-        assert app.match is not None
-        self.match = app.match
-        self.bidder = bidder
-        self.view: BidderView = self.match.view(bidder)
+        super().__init__(app, bidder)
         self.band_ids = [b.id for b in self.view.bands]
         submitted = self.match.auction.submitted(bidder)
         # Start from an earlier submission of this round (after Esc > resume), else from processed demand.
@@ -383,11 +378,7 @@ class BiddingScene(Scene):
                 step = -1 if event.mod & pygame.KMOD_SHIFT else 1
                 self.focus(order[(i + step) % len(order)])
                 return True
-            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                self.submit()
-                return True
-            if event.key == pygame.K_ESCAPE:
-                self.app.open_menu()
+            if self.enter_or_menu(event, self.submit):
                 return True
             typing = any(e.is_focused for e in self.focus_order())
             if event.key == pygame.K_h and not typing:
@@ -400,14 +391,6 @@ class BiddingScene(Scene):
                         self.step_lots(band_id, 1 if event.key == pygame.K_UP else -1)
                 return True
         return False
-
-    def open_history(self) -> None:
-        try:
-            from game.ui.history import HistoryScene
-        except ImportError:
-            self.notice = "The history screen is not available in this build."
-            return
-        self.app.push(HistoryScene(self.app, bidder=self.bidder))
 
     def update(self, dt: float) -> None:
         if self.rows_pending:

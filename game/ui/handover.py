@@ -52,14 +52,7 @@ class HandoverScene(Scene):
         if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.button:
             self.proceed()
             return True
-        if event.type == pygame.KEYDOWN:
-            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                self.proceed()
-                return True
-            if event.key == pygame.K_ESCAPE:
-                self.app.open_menu()
-                return True
-        return False
+        return self.enter_or_menu(event, self.proceed)
 
     def draw(self, surface: pygame.Surface) -> None:
         match = self.app.match

@@ -12,22 +12,17 @@ import pygame
 import pygame_gui
 
 from game.ui.app import App, operator_colour
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.ui.scene import SeatScene, draw_text, wrap_text
 from game.units import fmt_usd
-from game.view import BidderView
 
 
-class RoundResultScene(Scene):
+class RoundResultScene(SeatScene):
     """Last round as ``bidder`` may see it; Enter continues to the bidding screen."""
 
     title = "Round result"
 
     def __init__(self, app: App, bidder: str) -> None:
-        super().__init__(app)
-        assert app.match is not None
-        self.match = app.match
-        self.bidder = bidder
-        self.view: BidderView = self.match.view(bidder)
+        super().__init__(app, bidder)
         self.button: pygame_gui.elements.UIButton | None = None
         self.history_button: pygame_gui.elements.UIButton | None = None
 
@@ -51,13 +46,6 @@ class RoundResultScene(Scene):
 
         self.app.replace(BiddingScene(self.app, self.bidder))
 
-    def open_history(self) -> None:
-        try:
-            from game.ui.history import HistoryScene
-        except ImportError:
-            return
-        self.app.push(HistoryScene(self.app, bidder=self.bidder))
-
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
             if event.ui_element is self.button:
@@ -65,17 +53,10 @@ class RoundResultScene(Scene):
             elif event.ui_element is self.history_button:
                 self.open_history()
             return True
-        if event.type == pygame.KEYDOWN:
-            if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-                self.proceed()
-                return True
-            if event.key == pygame.K_ESCAPE:
-                self.app.open_menu()
-                return True
-            if event.key == pygame.K_h:
-                self.open_history()
-                return True
-        return False
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_h:
+            self.open_history()
+            return True
+        return self.enter_or_menu(event, self.proceed)
 
     def draw(self, surface: pygame.Surface) -> None:
         c = self.app.colours

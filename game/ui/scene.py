@@ -23,6 +23,12 @@ Contract (stable; other screens are written against it):
 
 ``overlay = True`` scenes (the Esc menu) are drawn over the scene below, which
 keeps drawing but gets no events.
+
+``SeatScene(app, bidder)`` is a screen for one seat's player (bidding, round
+result): it holds ``self.match``, ``self.bidder`` and ``self.view``, the view
+the engine builds for that bidder, and opens that seat's history. Seat
+screens share their keys through ``enter_or_menu``: Enter goes on, Esc opens
+the menu.
 """
 
 from __future__ import annotations
@@ -33,7 +39,11 @@ import pygame
 import pygame_gui
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from game.match import Match
     from game.ui.app import App
+    from game.view import BidderView
 
 
 class Scene:
@@ -90,6 +100,35 @@ class Scene:
 
     def draw(self, surface: pygame.Surface) -> None:
         pass
+
+    def enter_or_menu(self, event: pygame.event.Event, proceed: Callable[[], object]) -> bool:
+        """The seat screens' keys: Enter (either key) runs ``proceed``, Esc opens the game menu; True if consumed."""
+        if event.type != pygame.KEYDOWN:
+            return False
+        if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            proceed()
+            return True
+        if event.key == pygame.K_ESCAPE:
+            self.app.open_menu()
+            return True
+        return False
+
+
+class SeatScene(Scene):
+    """A screen for one seat's player: it shows only the view the engine builds for that bidder."""
+
+    def __init__(self, app: App, bidder: str) -> None:
+        super().__init__(app)
+        assert app.match is not None
+        self.match: Match = app.match
+        self.bidder = bidder
+        self.view: BidderView = self.match.view(bidder)
+
+    def open_history(self) -> None:
+        """Push the price (and, as the policy allows, demand) history as this seat may see it."""
+        from game.ui.history import HistoryScene  # history builds on this module
+
+        self.app.push(HistoryScene(self.app, bidder=self.bidder))
 
 
 # ---------------------------------------------------------------- drawing helpers shared by screens
