@@ -151,16 +151,8 @@ def read_band_plan(
         return {}
     by_id = {b.id: b for b in bands}
     result: dict[str, BandFrequencies] = {}
-    for band_id, t in raw.items():
-        path = f"band_plan.{band_id}"
-        if band_id == "notes":
-            continue
-        if band_id not in by_id:
-            r.problem(path, f"unknown band (bands on sale: {', '.join(by_id)})")
-            continue
-        if not isinstance(t, dict):
-            r.problem(path, "must be a table")
-            continue
+    tables = {k: v for k, v in raw.items() if k != "notes"}
+    for band_id, t, path in r.entries(tables, "band_plan", by_id, f"unknown band (bands on sale: {', '.join(by_id)})"):
         freq = _read_band(r, t, path, by_id[band_id], bidders)
         if freq is not None:
             result[band_id] = freq

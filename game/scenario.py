@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -212,6 +212,23 @@ class _Reader:
             self.problem(full, f"must be a table, found {type(value).__name__}")
             return {}
         return value
+
+    def entries(
+        self, table: Mapping[str, Any], path: str, known: Collection[str], unknown: str
+    ) -> Iterator[tuple[str, dict[str, Any], str]]:
+        """(key, sub-table, its key path) for each key of ``table`` in ``known`` whose value is a table.
+
+        The others are recorded as problems: ``unknown`` for a key not in
+        ``known`` (say which ones are), "must be a table" for any other value.
+        """
+        for key, sub in table.items():
+            sub_path = f"{path}.{key}"
+            if key not in known:
+                self.problem(sub_path, unknown)
+            elif not isinstance(sub, dict):
+                self.problem(sub_path, "must be a table")
+            else:
+                yield key, sub, sub_path
 
     def only(self, table: Mapping[str, Any], path: str, allowed: set[str]) -> None:
         for key in table:

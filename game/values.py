@@ -143,14 +143,8 @@ def read_values_section(
     }
     bands_t = r.table(t, "bands", path, required=False)
     bands: dict[str, BandValueParams] = {}
-    for band_id, sub in bands_t.items():
-        bpath = f"{path}.bands.{band_id}"
-        if band_id not in band_ids:
-            r.problem(bpath, f"unknown band (bands on sale: {', '.join(band_ids)})")
-            continue
-        if not isinstance(sub, dict):
-            r.problem(bpath, "must be a table")
-            continue
+    unknown_band = f"unknown band (bands on sale: {', '.join(band_ids)})"
+    for band_id, sub, bpath in r.entries(bands_t, f"{path}.bands", band_ids, unknown_band):
         r.only(sub, bpath, _BAND_KEYS)
         shape = r.choice(sub, "shape", bpath, SHAPES)
         base = BUILTIN_BANDS.get(band_id)
@@ -167,20 +161,14 @@ def read_values_section(
             r.problem(f"{bpath}.threshold_mhz", "missing (needed by shape 'threshold')")
     profiles_t = r.table(t, "profiles", path, required=False)
     profiles: dict[str, ProfileParams] = {}
-    for bidder_id, sub in profiles_t.items():
-        ppath = f"{path}.profiles.{bidder_id}"
-        if bidder_id not in bidder_ids:
-            r.problem(ppath, f"unknown bidder (bidders: {', '.join(bidder_ids)})")
-            continue
-        if not isinstance(sub, dict):
-            r.problem(ppath, "must be a table")
-            continue
+    unknown_bidder = f"unknown bidder (bidders: {', '.join(bidder_ids)})"
+    for bidder_id, sub, ppath in r.entries(profiles_t, f"{path}.profiles", bidder_ids, unknown_bidder):
         r.only(sub, ppath, _PROFILE_KEYS)
         appetite_t = r.table(sub, "appetite", ppath, required=False)
         appetite: dict[str, float] = {}
         for band_id in appetite_t:
             if band_id not in band_ids:
-                r.problem(f"{ppath}.appetite.{band_id}", f"unknown band (bands on sale: {', '.join(band_ids)})")
+                r.problem(f"{ppath}.appetite.{band_id}", unknown_band)
                 continue
             appetite[band_id] = _number(r, appetite_t, band_id, f"{ppath}.appetite", 1.0)
         profiles[bidder_id] = ProfileParams(
