@@ -312,8 +312,7 @@ def check_bids(
                         f"{fmt_usd_exact(step)} price step",
                     )
                 )
-    if not limits.within_caps(bundle):
-        refusals.extend(limits.cap_refusals(bundle))
+    refusals.extend(limits.cap_refusals(bundle))
     if terms.eligibility is not None:
         pts = limits.bundle_points(bundle)
         if pts > terms.eligibility:

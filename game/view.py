@@ -110,7 +110,7 @@ class BidderView:
     @cached_property
     def cap_headroom(self) -> Mapping[str, Tenths]:
         """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
-        return self._limits.headroom([b.processed for b in self.bands])
+        return self._limits.headroom(self.terms.processed)
 
 
 class _RoundShared(NamedTuple):
