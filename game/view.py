@@ -213,7 +213,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         sum(map(mul, bundle, shared.start)),
         MappingProxyType(profile.holdings),
         obligation,
-        _last_round(scenario, shared, bidder) if shared.last else None,
+        _last_round(scenario, shared, bidder),
         shared.price_history,
         shared.demand_history,
         RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
@@ -221,10 +221,12 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
     )
 
 
-def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRound:
-    """The bidder's own part of last round's result, read-only: a view can change nothing in the round log."""
+def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRound | None:
+    """The bidder's own part of last round's result (None before round 1 closes), read-only: a view can change
+    nothing in the round log."""
     last = shared.last
-    assert last is not None
+    if last is None:
+        return None
     held = last.processed.get(bidder)
     processed: Mapping[str, int] = MappingProxyType(held if held is not None else {b.id: 0 for b in scenario.bands})
     # Bands a bidder did not name were maintained, so they never changed.
