@@ -35,10 +35,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from game.agents.registry import make_agent
-from game.allocation import ClockAuction
+from game.economics.values import draw_valuations
+from game.engine.allocation import ClockAuction
 from game.scenario import Scenario, load_scenario, parse_scenario
-from game.session import run_allocation
-from game.values import draw_valuations
+from game.sessions.session import run_allocation
 
 TARGET_PER_SECOND = 200
 SCALE = 10

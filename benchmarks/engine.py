@@ -34,10 +34,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.allocation import ClockAuction
-from game.rules import Bid
+from game.engine.allocation import ClockAuction
+from game.engine.rules import Bid
+from game.records.view import build_view
 from game.scenario import Scenario, load_scenario, parse_scenario
-from game.view import build_view
 
 TARGET_ROUNDS_3 = 2_000
 TARGET_ROUNDS_8 = 500

@@ -48,7 +48,7 @@ def bidding_frame_times(frames: int, size: tuple[int, int] = (1280, 800)) -> lis
     """Milliseconds per frame (events, update, draw, flip) of the bidding screen, idle with mouse motion."""
     import pygame
 
-    from game.match import Match, MatchSetup
+    from game.sessions.match import Match, MatchSetup
     from game.ui.app import App
     from game.ui.bidding import BiddingScene
 
@@ -83,8 +83,8 @@ def rival_frame_times(size: tuple[int, int] = (1280, 800)) -> list[float]:
     """
     import pygame
 
-    from game.match import Match, MatchSetup, Seat
-    from game.rules import Bid
+    from game.engine.rules import Bid
+    from game.sessions.match import Match, MatchSetup, Seat
     from game.ui.app import App
     from game.ui.bidding import BiddingScene
     from game.ui.positioning import PositioningScene

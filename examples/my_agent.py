@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from game.agents.base import RoundBids
 from game.agents.common import ValueAgent
-from game.view import BidderView
+from game.records.view import BidderView
 
 
 class ShadedAgent(ValueAgent):

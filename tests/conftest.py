@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from game.allocation import ClockAuction, RoundResult
-from game.rules import Bid
+from game.engine.allocation import ClockAuction, RoundResult
+from game.engine.rules import Bid
 from game.scenario import Scenario, load_scenario, parse_scenario
 
 PAKISTAN = "pakistan-2026"

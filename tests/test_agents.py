@@ -15,12 +15,12 @@ from game.agents.base import Agent, RoundBids
 from game.agents.common import ValueAgent
 from game.agents.demand import BundleLimits, DemandSolver, best_bundle
 from game.agents.registry import UnknownStrategy, known_strategies, make_agent, register_strategy
-from game.allocation import AllocationOutcome, ClockAuction
-from game.report import summarise, summary_text
+from game.economics.values import Valuation, draw_valuations
+from game.engine.allocation import AllocationOutcome, ClockAuction
+from game.records.report import summarise, summary_text
+from game.records.view import BidderView
 from game.scenario import Scenario
-from game.session import AllocationRun, run_allocation
-from game.values import Valuation, draw_valuations
-from game.view import BidderView
+from game.sessions.session import AllocationRun, run_allocation
 
 INCUMBENTS = ("jazz", "zong", "ufone")
 
@@ -313,7 +313,7 @@ class Crasher(Agent):
 
 
 def _bid(band: str, lots: int) -> object:
-    from game.rules import Bid
+    from game.engine.rules import Bid
 
     return Bid(band, lots)
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from conftest import band_table, build_scenario, one_band, play
 
-from game.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, RoundResult
-from game.report import summarise
-from game.rules import RULE_ACTIVITY, Bid
+from game.engine.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, RoundResult
+from game.engine.rules import RULE_ACTIVITY, Bid
+from game.records.report import summarise
 from game.scenario import Scenario
 
 

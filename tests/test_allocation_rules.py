@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import band_table, build_scenario, one_band, play, scenario_tree, two_bands
 
-from game.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, RoundResult, next_clock_price, posted_price
-from game.rules import (
+from game.engine.allocation import RULE_NO_EXCESS_SUPPLY, ClockAuction, RoundResult, next_clock_price, posted_price
+from game.engine.rules import (
     RULE_ACTIVITY,
     RULE_BAND_CAP,
     RULE_LOW_BAND_CAP,
@@ -25,8 +25,8 @@ from game.rules import (
     Bid,
     BidRefused,
 )
+from game.records.view import build_view
 from game.scenario import Scenario, parse_scenario
-from game.view import build_view
 
 
 def refused(auction: ClockAuction, bidder: str, bids: dict[str, Any], **kw: Any) -> BidRefused:

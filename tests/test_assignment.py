@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.allocation import AllocationOutcome
-from game.assignment import (
+from game.cli.main import main
+from game.engine.allocation import AllocationOutcome
+from game.engine.assignment import (
     RULE_NO_SUCH_POSITION,
     RULE_NOT_A_WINNER,
     RULE_NOT_POSITIONED,
@@ -28,8 +29,7 @@ from game.assignment import (
     position_values,
     run_assignment,
 )
-from game.cli import main
-from game.report import summarise, summary_json
+from game.records.report import summarise, summary_json
 from game.scenario import AssignmentRules, Scenario, load_scenario
 
 STEP = 100_000
@@ -311,7 +311,7 @@ def test_scripted_bidder_asks_best_surplus_and_drops_to_none() -> None:
     bidder = ScriptedPositionBidder("jazz", {"2600": [300_000, 500_000, 100_000]})
 
     def view(prices: list[int], standing: int | None = None) -> PositionView:
-        from game.assignment import PositionInfo
+        from game.engine.assignment import PositionInfo
 
         return PositionView(
             band="2600", bidder="jazz", round=1, open=True,

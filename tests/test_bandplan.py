@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_assignment import outcome_for
 
-from game.assignment import run_assignment
-from game.bandplan import (
+from game.engine.assignment import run_assignment
+from game.engine.bandplan import (
     FreqRange,
     assignment_json,
     band_plan,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from game.cli import main
-from game.units import to_pkr
+from game.cli.main import main
+from game.scenario.units import to_pkr
 
 ROOT = Path(__file__).resolve().parent.parent
 

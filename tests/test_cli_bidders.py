@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from game.cli import main
+from game.cli.main import main
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from game.cli import main
+from game.cli.main import main
 
 PLAN = {
     "bidders": {
@@ -158,5 +158,5 @@ def test_whole_report_fits_100_columns_with_four_bidders(seed: int, capsys: pyte
     assert main([*argv, "--payment-plan", "deferred:60"]) == 0
     out = capsys.readouterr().out
     allocation, rest = out.split("Efficiency", 1)
-    after_efficiency = rest.split("\n\n", 1)[1]  # the efficiency table is game.welfare's
+    after_efficiency = rest.split("\n\n", 1)[1]  # the efficiency table is game.economics.welfare's
     assert max(len(line) for line in (allocation + after_efficiency).splitlines()) <= 100

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from game.match import Match, MatchSetup, SaveError, Seat, default_save_path
-from game.rules import Bid
+from game.engine.rules import Bid
+from game.sessions.match import Match, MatchSetup, SaveError, Seat, default_save_path
 
 
 def play_rounds(match: Match, n: int, jazz_round1: dict[str, int]) -> None:
@@ -88,7 +88,7 @@ def test_tampered_bids_are_refused_on_resume(tmp_path: Path) -> None:
 
 
 def test_missing_save_and_cli_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from game.cli import main
+    from game.cli.main import main
 
     with pytest.raises(SaveError, match="does not exist"):
         Match.load(tmp_path / "none.json")

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from conftest import one_band, play
 
-from game.allocation import ClockAuction
-from game.report import summarise, summary_json
-from game.rules import Bid
+from game.engine.allocation import ClockAuction
+from game.engine.rules import Bid
+from game.records.report import summarise, summary_json
 from game.scenario import Scenario
-from game.units import to_pkr
+from game.scenario.units import to_pkr
 
 
 def test_rule_round1_clock_and_start_prices_are_the_reserve(pakistan: Scenario) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.payments import (
+from game.economics.payments import (
     PaymentPlanError,
     PaymentSchedule,
     parse_percent,

@@ -20,9 +20,9 @@ from conftest import LITERAL, PAKISTAN, band_table, build_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.allocation import ClockAuction
-from game.roundlog import RoundLogWriter, replay
-from game.rules import Bid, BidRefused
+from game.engine.allocation import ClockAuction
+from game.engine.rules import Bid, BidRefused
+from game.records.roundlog import RoundLogWriter, replay
 from game.scenario import Scenario, load_scenario
 
 

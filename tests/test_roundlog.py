@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import one_band, play
 
-from game.allocation import ClockAuction
-from game.roundlog import ReplayError, RoundLogWriter, read_log, replay
-from game.rules import Bid
+from game.engine.allocation import ClockAuction
+from game.engine.rules import Bid
+from game.records.roundlog import ReplayError, RoundLogWriter, read_log, replay
 from game.scenario import Scenario
 
 

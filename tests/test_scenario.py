@@ -8,7 +8,7 @@ import pytest
 from conftest import LITERAL, PAKISTAN, build_scenario, pakistan_tree
 
 from game.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, parse_scenario, shipped_scenarios
-from game.units import tenths_from_mhz
+from game.scenario.units import tenths_from_mhz
 
 
 def _problems(tree: dict[str, Any], source: str = "bad.toml") -> ScenarioError:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.cli import main
+from game.cli.main import main
 from game.tournament import TournamentConfig, TournamentError, play_one, run_tournament
 from game.tournament.leaderboard import mean_ci95, standings
 from game.tournament.schedule import auction_seed, seating_for, seatings

@@ -21,8 +21,8 @@ import pytest
 
 pytest.importorskip("pygame_gui")
 
-from game.match import Match, MatchSetup, Seat
-from game.rules import RULE_OBLIGATION
+from game.engine.rules import RULE_OBLIGATION
+from game.sessions.match import Match, MatchSetup, Seat
 from game.ui.app import App
 from game.ui.bidding import BiddingScene, parse_price
 from game.ui.handover import HandoverScene

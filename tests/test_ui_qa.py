@@ -19,8 +19,8 @@ import pytest
 
 pytest.importorskip("pygame_gui")
 
-from game.assignment import run_assignment
-from game.match import Match, MatchSetup, Seat
+from game.engine.assignment import run_assignment
+from game.sessions.match import Match, MatchSetup, Seat
 from game.ui.app import App
 
 DT = 1 / 60

@@ -17,17 +17,17 @@ from typing import Any
 import pygame
 import pytest
 
-from game.allocation import ClockAuction
-from game.assignment import AssignmentStage
-from game.rules import Bid
+from game.economics.values import draw_valuations
+from game.engine.allocation import ClockAuction
+from game.engine.assignment import AssignmentStage
+from game.engine.rules import Bid
+from game.records.view import build_view
 from game.scenario import Scenario, load_scenario
 from game.ui.app import App
 from game.ui.charts import ChartStyle, Legend, PlanBar, PlanBlock, draw_band_plan, draw_demand_grid, draw_price_paths
 from game.ui.history import HistoryScene
 from game.ui.positioning import PositioningScene
 from game.ui.results import ResultsScene, plan_bars
-from game.values import draw_valuations
-from game.view import build_view
 
 PNG_DIR = Path("/tmp/ui_png")
 SIZES = [(1280, 720), (1920, 1080)]

@@ -9,8 +9,8 @@ import pytest
 from conftest import PAKISTAN, band_table, build_scenario, pakistan_tree, scenario_tree
 
 from game.agents.demand import BundleLimits, DemandSolver, best_bundle
+from game.economics.values import Valuation, draw_valuations, value_model
 from game.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
-from game.values import Valuation, draw_valuations, value_model
 
 INCUMBENTS = ["jazz", "zong", "ufone"]
 

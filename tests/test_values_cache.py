@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from game import values as values_module
+from game.economics.values import draw_valuations, value_model
 from game.scenario import load_scenario, parse_scenario
-from game.values import draw_valuations, value_model
+from game.scenario import value_params as values_module
 
 PAKISTAN = "pakistan-2026"
 

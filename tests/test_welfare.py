@@ -15,12 +15,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from game import welfare as welfare_module
-from game.allocation import AllocationOutcome
-from game.rules import BidderLimits
-from game.scenario import Band, BidderProfile, Caps, Scenario, load_scenario
-from game.values import Valuation, draw_valuations
-from game.welfare import (
+from game.economics import welfare as welfare_module
+from game.economics.values import Valuation, draw_valuations
+from game.economics.welfare import (
     WelfareError,
     _quiet_fds,
     efficiency_json,
@@ -28,6 +25,9 @@ from game.welfare import (
     evaluate,
     optimal_allocation,
 )
+from game.engine.allocation import AllocationOutcome
+from game.engine.rules import BidderLimits
+from game.scenario import Band, BidderProfile, Caps, Scenario, load_scenario
 
 PAKISTAN = load_scenario("pakistan-2026")
 
@@ -479,8 +479,8 @@ def test_solver_shield_hides_c_level_output_and_restores_the_descriptors(capfd: 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_truthful_auction_is_evaluated_against_the_optimum(seed: int) -> None:
     from game.agents.registry import make_agent
-    from game.allocation import ClockAuction
-    from game.session import run_allocation
+    from game.engine.allocation import ClockAuction
+    from game.sessions.session import run_allocation
 
     bidders = ["jazz", "zong", "ufone"]
     valuations = draw_valuations(PAKISTAN, bidders, seed)

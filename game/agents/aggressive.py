@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from game.agents.common import ValueAgent
-from game.view import BidderView
+from game.records.view import BidderView
 
 
 class AggressiveAgent(ValueAgent):

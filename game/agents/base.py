@@ -1,7 +1,7 @@
 """The agent interface: a bidder's view in, that bidder's bids out.
 
-An agent sees only the :class:`~game.view.BidderView` the engine builds for
-its own bidder and its own :class:`~game.values.Valuation`; it never sees the
+An agent sees only the :class:`~game.records.view.BidderView` the engine builds for
+its own bidder and its own :class:`~game.economics.values.Valuation`; it never sees the
 auction object, another bidder's values or bids, and cannot change engine
 state. Never imports pygame.
 """
@@ -15,10 +15,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from game.rules import Bid
+from game.economics.values import Valuation
+from game.engine.rules import Bid
+from game.records.view import BidderView
 from game.scenario import Scenario
-from game.values import Valuation
-from game.view import BidderView
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """What every value-based strategy shares: its truthful demand, price points, and a legality guard.
 
-A strategy reads only its :class:`~game.view.BidderView`, its own
-:class:`~game.values.Valuation` and the scenario's public facts. Before it
+A strategy reads only its :class:`~game.records.view.BidderView`, its own
+:class:`~game.economics.values.Valuation` and the scenario's public facts. Before it
 answers it checks its bids with the same rules the engine applies
-(:func:`game.rules.check_bids`), so a scripted bidder never makes a bid the
+(:func:`game.engine.rules.check_bids`), so a scripted bidder never makes a bid the
 rules refuse. Never imports pygame; never touches engine state.
 """
 
@@ -15,10 +15,10 @@ import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.agents.demand import BundleLimits, DemandSolver
-from game.rules import Bid, BidderLimits, check_bids, limits_for
+from game.economics.values import Valuation
+from game.engine.rules import Bid, BidderLimits, check_bids, limits_for
+from game.records.view import BidderView
 from game.scenario import Scenario
-from game.values import Valuation
-from game.view import BidderView
 
 
 def bids_for(view: BidderView, bundle: Sequence[int], prices: Mapping[str, int] | None = None) -> dict[str, Bid]:

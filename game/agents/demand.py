@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from game.rules import BidderLimits
+from game.economics.values import Valuation
+from game.engine.rules import BidderLimits
 from game.scenario import Scenario
-from game.values import Valuation
 
 _NO_LIMIT = 1 << 62
 """Stands for no eligibility or budget limit; far above any sum of prices or points."""

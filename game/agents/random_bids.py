@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from game.agents.base import RoundBids
 from game.agents.common import ScenarioAgent
-from game.rules import Bid
-from game.view import BidderView
+from game.engine.rules import Bid
+from game.records.view import BidderView
 
 
 class RandomAgent(ScenarioAgent):

@@ -14,8 +14,8 @@ from game.agents.parker import ParkerAgent
 from game.agents.random_bids import RandomAgent
 from game.agents.reducer import ReducerAgent
 from game.agents.truthful import TruthfulAgent
+from game.economics.values import Valuation
 from game.scenario import Scenario
-from game.values import Valuation
 
 PLAN_PREFIX = "plan:"
 
@@ -51,10 +51,10 @@ def make_agent(
     """An agent for ``bidder``: a registered strategy name, or ``plan:PATH`` (that bidder's part of a plan file).
 
     Raises :class:`UnknownStrategy` for an unknown name and
-    :class:`game.plan.PlanError` for a bad plan file.
+    :class:`game.agents.plan.PlanError` for a bad plan file.
     """
     if spec.startswith(PLAN_PREFIX):
-        from game.plan import PlanAgent, PlanError, load_plan
+        from game.agents.plan import PlanAgent, PlanError, load_plan
 
         path = spec[len(PLAN_PREFIX):]
         plan = load_plan(path, scenario)

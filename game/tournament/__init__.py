@@ -5,7 +5,7 @@ a worker), ``pool`` (local worker processes, safe against hung agents),
 ``ray_backend`` (the same on a Ray cluster; Ray is imported only there),
 ``storage`` (SQLite as it runs, CSV from it), ``leaderboard``, ``plots``,
 ``progress`` and ``runner`` (puts them together). The command line is
-``game.cli_tournament``. Never imports pygame.
+``game.cli.tournament``. Never imports pygame.
 """
 
 from game.tournament.pool import TournamentError

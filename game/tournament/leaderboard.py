@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from game.units import fmt_usd
+from game.scenario.units import fmt_usd
 
 LEADERBOARD_NAME = "leaderboard.csv"
 

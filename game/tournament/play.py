@@ -4,7 +4,7 @@ Everything an auction needs is derived from its seed: the bidders' private
 values (``draw_valuations``), each seat's agent generator and the engine's
 tie-breaks, so :func:`play_auction` gives the same record wherever it runs.
 An agent that raises, answers garbage or breaks a rule is recorded by
-:func:`game.session.run_allocation`; an agent that overruns the per-round
+:func:`game.sessions.session.run_allocation`; an agent that overruns the per-round
 time limit is interrupted here (SIGALRM, where the platform has it) and
 maintains its demand for the rest of the auction. A seat listed in
 ``bench`` (the parent killed a worker that hung in C code) is not asked from
@@ -28,11 +28,12 @@ from types import ModuleType
 import numpy as np
 
 from game.agents.base import Agent, RoundBids
-from game.allocation import ClockAuction, RoundResult
+from game.engine.allocation import ClockAuction, RoundResult
+from game.records.failures import AgentFailure
+from game.records.view import BidderView
 from game.scenario import Scenario, load_scenario
-from game.session import AgentFailure, run_allocation
+from game.sessions.session import run_allocation
 from game.tournament.schedule import Seating, seat_seed
-from game.view import BidderView
 
 Beat = Callable[[int, int, int], None]
 """Called before each agent call with (seat, round, 1) and after it with (seat, round, 0)."""
@@ -234,8 +235,8 @@ class AuctionPlayer:
         self, task: AuctionTask, beat: Beat | None = None, on_round: Callable[[RoundResult], None] | None = None
     ) -> AuctionRecord:
         from game.agents.registry import make_agent
-        from game.values import draw_valuations
-        from game.welfare import evaluate
+        from game.economics.values import draw_valuations
+        from game.economics.welfare import evaluate
 
         scenario = self.scenario
         bidders = self.setup.bidders

@@ -41,7 +41,7 @@ def mp_context() -> BaseContext:
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
     # The server imports the engine once; each worker forked from it starts without re-importing.
-    ctx.set_forkserver_preload(["game.tournament.play", "game.agents.registry", "game.welfare", "game.values"])
+    ctx.set_forkserver_preload(["game.tournament.play", "game.agents.registry", "game.economics.welfare", "game.economics.values"])
     return ctx
 
 

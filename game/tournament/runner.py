@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from game.allocation import RoundResult
+from game.engine.allocation import RoundResult
 from game.scenario import Scenario, load_scenario
 from game.tournament.leaderboard import LEADERBOARD_NAME, Standing, leaderboard_csv, standings
 from game.tournament.play import (
@@ -76,9 +76,9 @@ class Prepared:
 
 def prepare(config: TournamentConfig) -> Prepared:
     """Check everything a tournament needs before any auction runs; raise ValueError subclasses naming what."""
+    from game.agents.plan import PlanError
     from game.agents.registry import UnknownStrategy, make_agent
-    from game.plan import PlanError
-    from game.values import draw_valuations
+    from game.economics.values import draw_valuations
 
     if config.auctions < 1:
         raise TournamentError(f"--auctions must be at least 1, got {config.auctions}")

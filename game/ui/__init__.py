@@ -1,6 +1,6 @@
 """The desktop game: pygame-ce + pygame_gui screens over the engine's public API.
 
 Only this package imports pygame. Screens read the per-bidder view
-(:func:`game.view.build_view`) and the :class:`game.match.Match`; they never
+(:func:`game.records.view.build_view`) and the :class:`game.sessions.match.Match`; they never
 decide an auction rule themselves.
 """

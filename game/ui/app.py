@@ -7,7 +7,7 @@ Public API (stable; screens are written against it):
 - ``app.size -> (w, h)``, ``app.window`` (the display surface),
   ``app.manager`` (``pygame_gui.UIManager``), ``app.fonts`` (:class:`Fonts`,
   re-sized with the window), ``app.colours`` (:data:`COLOURS`),
-  ``app.match`` (the :class:`game.match.Match` being played, or None).
+  ``app.match`` (the :class:`game.sessions.match.Match` being played, or None).
 - Scene stack: ``app.push(scene)``, ``app.pop()``, ``app.replace(scene)``,
   ``app.top`` (the scene on top), ``app.scenes``.
 - ``app.step(dt, events)``: one frame with an injected time step and event
@@ -37,10 +37,22 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
+from game.engine.assignment import AssignmentOutcome, AssignmentStage, bands_to_position, run_assignment
+from game.ui.bidding import BiddingScene
+from game.ui.handover import HandoverScene, WaitScene
+from game.ui.history import HistoryScene
+from game.ui.menu import MenuScene
+from game.ui.positioning import PositioningScene
+from game.ui.results import ResultsScene
+from game.ui.round_result import RoundResultScene
 from game.ui.scene import Scene
+from game.ui.setup import SetupScene
 
 if TYPE_CHECKING:
-    from game.match import Match
+    from game.engine.allocation import AllocationOutcome
+    from game.records.view import BidderView
+    from game.scenario import Scenario
+    from game.sessions.match import Match
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 FONT_DIR = ASSETS / "fonts"
@@ -117,16 +129,6 @@ def load_theme(font_px: int) -> dict[str, Any]:
             f = block["font"]
             f["size"] = str(max(10, round(int(f.get("size", "15")) * font_px / 15)))
     return theme
-
-
-def operator_colour(app: App, bidder_id: str) -> pygame.Color:
-    """The operator's colour from the scenario (BidderProfile.colour), grey if unknown."""
-    if app.match is not None:
-        try:
-            return pygame.Color(app.match.scenario.bidder(bidder_id).colour)
-        except (KeyError, ValueError):
-            pass
-    return pygame.Color("#9aa4ae")
 
 
 class RivalWorker:
@@ -265,10 +267,6 @@ class App:
 
     def continue_game(self, notice: str = "") -> None:
         """Replace the screen with what the game needs next."""
-        # Imported here: the screens import this module.
-        from game.ui.handover import HandoverScene, WaitScene
-        from game.ui.round_result import RoundResultScene
-
         if notice:
             self.notice = notice
         match = self.match
@@ -290,8 +288,6 @@ class App:
                 self.results_seen.add((bidder, last))
                 self.replace(RoundResultScene(self, bidder))
             else:
-                from game.ui.bidding import BiddingScene
-
                 self.replace(BiddingScene(self, bidder))
             return
         self.replace(WaitScene(self))
@@ -317,22 +313,9 @@ class App:
 
     def show_results(self) -> None:
         """The allocation stage is over: positioning (if a human won a positioned band), then results."""
-        from game.ui.handover import FinishedScene
-
         match = self.match
         assert match is not None
-        try:
-            from game.ui.results import ResultsScene
-        except ImportError:
-            self.replace(FinishedScene(self))
-            return
         outcome = match.outcome()
-        try:
-            from game.assignment import AssignmentStage, bands_to_position, run_assignment
-            from game.ui.positioning import PositioningScene
-        except ImportError:
-            self.replace(ResultsScene(self))
-            return
         positioned = bands_to_position(match.scenario, outcome)
         humans = [h for h in match.human_seats if any(outcome.lots[h][band] for band in positioned)]
         if humans:
@@ -346,15 +329,37 @@ class App:
                 match.assignment_outcome = run_assignment(match.scenario, outcome, seed=match.setup.seed)
             self.replace(ResultsScene(self))
 
-    def open_menu(self) -> None:
-        from game.ui.menu import MenuScene
+    # The screens a scene opens by name (see game.ui.stack): only this module knows every scene.
 
+    def show_bidding(self, bidder: str) -> None:
+        self.replace(BiddingScene(self, bidder))
+
+    def show_round_result(self, bidder: str) -> None:
+        self.replace(RoundResultScene(self, bidder))
+
+    def show_history(self, bidder: str) -> None:
+        self.push(HistoryScene(self, bidder=bidder))
+
+    def show_history_view(self, view: BidderView) -> None:
+        self.push(HistoryScene(self, view))
+
+    def show_final_results(
+        self,
+        scenario: Scenario,
+        allocation: AllocationOutcome,
+        *,
+        assignment: AssignmentOutcome | None = None,
+        seat: str | None = None,
+    ) -> None:
+        self.replace(ResultsScene(self, scenario, allocation, assignment=assignment, seat=seat))
+
+    def open_menu(self) -> None:
         if not isinstance(self.top, MenuScene):
             self.push(MenuScene(self))
 
     def save_game(self, path: Path | None = None) -> Path:
         """Save the completed rounds (atomic); returns where."""
-        from game.match import default_save_path
+        from game.sessions.match import default_save_path
 
         assert self.match is not None
         target = path or self.save_path or default_save_path()
@@ -420,8 +425,7 @@ class App:
 
 def run_game(match: Match | None = None, *, save_path: Path | None = None, size: tuple[int, int] = (1280, 720)) -> int:
     """Open the window: the setup screen, or straight into ``match`` (resumed from ``save_path``)."""
-    from game.match import default_save_path
-    from game.ui.setup import SetupScene
+    from game.sessions.match import default_save_path
 
     app = App(size)
     app.save_path = save_path or default_save_path()

@@ -6,7 +6,7 @@ and an optional intra-round price point) and, beside it, eligibility, cap
 headroom bars, exposure and the seat's private value of the bundle. The
 engine's own checks (``ClockAuction.check``) run on every edit, so a refused
 bid explains itself before it is submitted. Reads only the seat's
-:class:`~game.view.BidderView` and the auction's public API; it never decides
+:class:`~game.records.view.BidderView` and the auction's public API; it never decides
 a rule itself and drawing never changes game state.
 """
 
@@ -19,10 +19,10 @@ from decimal import Decimal
 import pygame
 import pygame_gui
 
-from game.rules import Bid, BidRefused, Refusal
-from game.ui.app import App, operator_colour
+from game.engine.rules import Bid, BidRefused, Refusal
+from game.scenario.units import fmt_mhz, fmt_usd, fmt_usd_exact
 from game.ui.scene import SeatScene, draw_text, wrap_text
-from game.units import fmt_mhz, fmt_usd, fmt_usd_exact
+from game.ui.stack import SceneStack, operator_colour
 
 # Column layout of the band table: (key, header, share of the table width, alignment).
 COLUMNS: tuple[tuple[str, str, float, str], ...] = (
@@ -82,7 +82,7 @@ class BiddingScene(SeatScene):
 
     title = "Bidding"
 
-    def __init__(self, app: App, bidder: str) -> None:
+    def __init__(self, app: SceneStack, bidder: str) -> None:
         super().__init__(app, bidder)
         self.band_ids = [b.id for b in self.view.bands]
         submitted = self.match.auction.submitted(bidder)

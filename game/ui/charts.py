@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from game.units import fmt_usd
+from game.scenario.units import fmt_usd
 
 Colour = tuple[int, int, int]
 

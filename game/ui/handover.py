@@ -10,9 +10,9 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
-from game.ui.app import App, operator_colour
+from game.scenario.units import fmt_usd
 from game.ui.scene import Scene, draw_text
-from game.units import fmt_usd
+from game.ui.stack import SceneStack, operator_colour
 
 
 class HandoverScene(Scene):
@@ -20,7 +20,7 @@ class HandoverScene(Scene):
 
     title = "Hand-over"
 
-    def __init__(self, app: App, bidder: str) -> None:
+    def __init__(self, app: SceneStack, bidder: str) -> None:
         super().__init__(app)
         self.bidder = bidder
         self.button: pygame_gui.elements.UIButton | None = None
@@ -36,17 +36,14 @@ class HandoverScene(Scene):
         )
 
     def proceed(self) -> None:
-        from game.ui.bidding import BiddingScene
-        from game.ui.round_result import RoundResultScene
-
         match = self.app.match
         assert match is not None
         last = match.history[-1].round if match.history else 0
         if last and (self.bidder, last) not in self.app.results_seen:
             self.app.results_seen.add((self.bidder, last))
-            self.app.replace(RoundResultScene(self.app, self.bidder))
+            self.app.show_round_result(self.bidder)
         else:
-            self.app.replace(BiddingScene(self.app, self.bidder))
+            self.app.show_bidding(self.bidder)
 
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.button:
@@ -79,7 +76,7 @@ class WaitScene(Scene):
 
     title = "Waiting"
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: SceneStack) -> None:
         super().__init__(app)
         self.elapsed = 0.0
 
@@ -121,7 +118,7 @@ class FinishedScene(Scene):
 
     title = "Results"
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: SceneStack) -> None:
         super().__init__(app)
         self.quit_button: pygame_gui.elements.UIButton | None = None
 

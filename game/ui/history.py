@@ -1,7 +1,7 @@
 """History screen: price path per band over rounds and aggregate demand against supply.
 
 Shows only what the seat may see: everything comes from that seat's
-:class:`~game.view.BidderView` (posted prices are public; aggregate demand
+:class:`~game.records.view.BidderView` (posted prices are public; aggregate demand
 only under the "aggregate" information policy). Never changes game state.
 """
 
@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
+from game.records.view import BidderView, build_view
 from game.ui.charts import ChartStyle, draw_demand_grid, draw_price_paths
 from game.ui.scene import Scene
-from game.view import BidderView, build_view
 
 if TYPE_CHECKING:
-    from game.ui.app import App
+    from game.ui.stack import SceneStack
 
 
-def seat_view(app: App, bidder: str | None) -> BidderView | None:
+def seat_view(app: SceneStack, bidder: str | None) -> BidderView | None:
     """The view of ``bidder`` (or the match's first human seat) in the app's match, if any."""
     match: Any = app.match
     auction = getattr(match, "auction", None)
@@ -49,7 +49,7 @@ class HistoryScene(Scene):
 
     title = "History"
 
-    def __init__(self, app: App, view: BidderView | None = None, *, bidder: str | None = None) -> None:
+    def __init__(self, app: SceneStack, view: BidderView | None = None, *, bidder: str | None = None) -> None:
         super().__init__(app)
         self.view = view if view is not None else seat_view(app, bidder)
         self.back_button: Any = None

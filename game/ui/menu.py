@@ -9,8 +9,8 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
-from game.ui.app import App
 from game.ui.scene import Scene, draw_text
+from game.ui.stack import SceneStack
 
 
 class MenuScene(Scene):
@@ -19,7 +19,7 @@ class MenuScene(Scene):
     overlay = True
     title = "Menu"
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: SceneStack) -> None:
         super().__init__(app)
         self.message = ""
         self.resume_button: pygame_gui.elements.UIButton | None = None

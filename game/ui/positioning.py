@@ -4,7 +4,7 @@ For every open band where the seat won lots: the positions (bottom, middle,
 top, ...) with this round's price and how many winners asked for each last
 round (aggregate counts, never who), the seat's own ask, and a button per
 position plus "No position". The seat picks one ask per band (one switch per
-round); "Submit asks" hands them to :class:`game.assignment.AssignmentStage`,
+round); "Submit asks" hands them to :class:`game.engine.assignment.AssignmentStage`,
 which checks them; scripted winners then ask and the round closes. The rules
 live in the stage: this screen only shows its views and forwards asks.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
-from game.assignment import (
+from game.engine.assignment import (
     AssignmentOutcome,
     AssignmentStage,
     PositionBidder,
@@ -25,12 +25,12 @@ from game.assignment import (
     PositionView,
     scripted_bidders,
 )
+from game.scenario.units import fmt_usd
 from game.ui.charts import ChartStyle, Column, draw_table, parse_colour
 from game.ui.scene import Scene, draw_wrapped
-from game.units import fmt_usd
 
 if TYPE_CHECKING:
-    from game.ui.app import App
+    from game.ui.stack import SceneStack
 
 NONE = -1
 """Button key for "no position"."""
@@ -46,7 +46,7 @@ class PositioningScene(Scene):
 
     def __init__(
         self,
-        app: App,
+        app: SceneStack,
         stage: AssignmentStage,
         humans: Sequence[str],
         rivals: Mapping[str, PositionBidder] | None = None,
@@ -72,7 +72,7 @@ class PositioningScene(Scene):
         self._advance()
 
     @classmethod
-    def for_match(cls, app: App, seed: int | None = None) -> PositioningScene:
+    def for_match(cls, app: SceneStack, seed: int | None = None) -> PositioningScene:
         """The positioning stage of the app's finished match; human seats ask through this screen."""
         match: Any = app.match
         if match is None:
@@ -121,14 +121,10 @@ class PositioningScene(Scene):
         if self.on_finished is not None:
             self.on_finished(outcome)
             return
-        from game.ui.results import ResultsScene
-
         match: Any = self.app.match
         if match is not None:
             match.assignment_outcome = outcome
-        self.app.replace(
-            ResultsScene(self.app, self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.seat)
-        )
+        self.app.show_final_results(self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.seat)
 
     def choose(self, band: str, position: int | None) -> None:
         self.choices[band] = position

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
-from game.allocation import AllocationOutcome
-from game.bandplan import band_plan
-from game.report import Summary, summarise
+from game.economics.values import Valuation
+from game.engine.allocation import AllocationOutcome
+from game.engine.bandplan import band_plan
+from game.records.report import Summary, summarise
 from game.scenario import Scenario
+from game.scenario.units import fmt_mhz, fmt_pkr, fmt_usd, to_pkr
 from game.ui.charts import (
     ChartStyle,
     Colour,
@@ -38,12 +40,11 @@ from game.ui.charts import (
     fmt_tick_mhz,
     parse_colour,
 )
+from game.ui.history import seat_view
 from game.ui.scene import Scene, draw_wrapped
-from game.units import fmt_mhz, fmt_pkr, fmt_usd, to_pkr
-from game.values import Valuation
 
 if TYPE_CHECKING:
-    from game.ui.app import App
+    from game.ui.stack import SceneStack
 
 TABS = ("Band plan & revenue", "Bidders", "Payment plan")
 
@@ -60,7 +61,7 @@ def optional_module(name: str) -> ModuleType | None:
 
 
 def plan_bars(scenario: Scenario, outcome: AllocationOutcome, assignment: Any = None) -> list[PlanBar]:
-    """Bars for :func:`draw_band_plan` from :func:`game.bandplan.band_plan`, real frequencies where known.
+    """Bars for :func:`draw_band_plan` from :func:`game.engine.bandplan.band_plan`, real frequencies where known.
 
     Bands with existing holdings as ranges (1800, 2100) get two more bars:
     the holdings today (lots won in the auction included) and the contiguous
@@ -140,7 +141,7 @@ class ResultsScene(Scene):
 
     def __init__(
         self,
-        app: App,
+        app: SceneStack,
         scenario: Scenario | None = None,
         outcome: AllocationOutcome | None = None,
         *,
@@ -220,9 +221,9 @@ class ResultsScene(Scene):
         assignment = getattr(self.assignment, "payments", None)
 
         def solve() -> None:
-            welfare = optional_module("game.welfare")
+            welfare = optional_module("game.economics.welfare")
             if welfare is None or not hasattr(welfare, "evaluate"):
-                self.efficiency_note = "efficiency not available (game.welfare is missing)"
+                self.efficiency_note = "efficiency not available (game.economics.welfare is missing)"
                 return
             try:
                 self.efficiency = welfare.evaluate(
@@ -244,9 +245,9 @@ class ResultsScene(Scene):
     def _compute_schedule(self) -> None:
         self.schedule = None
         self.schedule_error = ""
-        payments = optional_module("game.payments")
+        payments = optional_module("game.economics.payments")
         if payments is None or not hasattr(payments, "payment_schedule"):
-            self.schedule_error = "payment plans not available (game.payments is missing)"
+            self.schedule_error = "payment plans not available (game.economics.payments is missing)"
             return
         share: Decimal | None = None
         if self.plan == "deferred":
@@ -343,9 +344,9 @@ class ResultsScene(Scene):
                     self.select_tab(i)
                     return True
             if event.ui_element is self.history_button:
-                from game.ui.history import HistoryScene, seat_view
-
-                self.app.push(HistoryScene(self.app, seat_view(self.app, self.plan_bidder)))
+                view = seat_view(self.app, self.plan_bidder)
+                if view is not None:
+                    self.app.show_history_view(view)
                 return True
             if event.ui_element is self.quit_button:
                 self.app.quit()
@@ -638,7 +639,7 @@ def _header(name: str) -> str:
 
 
 def schedule_table(schedule: Any) -> tuple[list[Column], list[list[str]]]:
-    """The yearly cash flow of a ``game.payments`` schedule as table columns and rows.
+    """The yearly cash flow of a ``game.economics.payments`` schedule as table columns and rows.
 
     Columns follow the row dataclass's fields, so the table keeps up with
     the payments module instead of restating it.

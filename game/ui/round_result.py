@@ -3,7 +3,7 @@
 For each band: what the seat asked for, what was applied (fully, partly or
 not at all, with the engine's reason), the posted price and its change, and
 next round's clock. Everything comes from the seat's
-:class:`~game.view.BidderView` (``last_round``); nothing here decides a rule.
+:class:`~game.records.view.BidderView` (``last_round``); nothing here decides a rule.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
-from game.ui.app import App, operator_colour
+from game.scenario.units import fmt_usd
 from game.ui.scene import SeatScene, draw_text, wrap_text
-from game.units import fmt_usd
+from game.ui.stack import SceneStack, operator_colour
 
 
 class RoundResultScene(SeatScene):
@@ -21,7 +21,7 @@ class RoundResultScene(SeatScene):
 
     title = "Round result"
 
-    def __init__(self, app: App, bidder: str) -> None:
+    def __init__(self, app: SceneStack, bidder: str) -> None:
         super().__init__(app, bidder)
         self.button: pygame_gui.elements.UIButton | None = None
         self.history_button: pygame_gui.elements.UIButton | None = None
@@ -42,9 +42,7 @@ class RoundResultScene(SeatScene):
         )
 
     def proceed(self) -> None:
-        from game.ui.bidding import BiddingScene
-
-        self.app.replace(BiddingScene(self.app, self.bidder))
+        self.app.show_bidding(self.bidder)
 
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame_gui.UI_BUTTON_PRESSED:

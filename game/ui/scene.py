@@ -2,7 +2,7 @@
 
 Contract (stable; other screens are written against it):
 
-- ``Scene(app)`` stores the :class:`~game.ui.app.App`; it builds nothing yet.
+- ``Scene(app)`` stores the :class:`~game.ui.stack.SceneStack`; it builds nothing yet.
 - ``enter()`` builds the scene's pygame_gui widgets inside ``self.root``, an
   invisible :class:`pygame_gui.core.UIContainer` covering the whole window
   (``self.make_root()`` creates it; pass ``container=self.root`` to every
@@ -41,9 +41,9 @@ import pygame_gui
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from game.match import Match
-    from game.ui.app import App
-    from game.view import BidderView
+    from game.records.view import BidderView
+    from game.sessions.match import Match
+    from game.ui.stack import SceneStack
 
 
 class Scene:
@@ -52,7 +52,7 @@ class Scene:
     overlay: ClassVar[bool] = False
     title: ClassVar[str] = ""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: SceneStack) -> None:
         self.app = app
         self.root: pygame_gui.core.UIContainer | None = None
 
@@ -117,7 +117,7 @@ class Scene:
 class SeatScene(Scene):
     """A screen for one seat's player: it shows only the view the engine builds for that bidder."""
 
-    def __init__(self, app: App, bidder: str) -> None:
+    def __init__(self, app: SceneStack, bidder: str) -> None:
         super().__init__(app)
         assert app.match is not None
         self.match: Match = app.match
@@ -126,9 +126,7 @@ class SeatScene(Scene):
 
     def open_history(self) -> None:
         """Push the price (and, as the policy allows, demand) history as this seat may see it."""
-        from game.ui.history import HistoryScene  # history builds on this module
-
-        self.app.push(HistoryScene(self.app, bidder=self.bidder))
+        self.app.show_history(self.bidder)
 
 
 # ---------------------------------------------------------------- drawing helpers shared by screens

@@ -2,7 +2,7 @@
 
 Defaults: you play Jazz against scripted Zong and Ufone (the scenario's
 default bidders, the first one human). Produces a
-:class:`~game.match.MatchSetup`; the rules themselves stay in the engine.
+:class:`~game.sessions.match.MatchSetup`; the rules themselves stay in the engine.
 Drawing never changes game state.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
-from game.match import DEFAULT_STRATEGY, HUMAN, Match, MatchSetup, SaveError, Seat, default_save_path, strategy_names
 from game.scenario import INFORMATION_POLICIES, Scenario, ScenarioError, load_scenario, shipped_scenarios
-from game.ui.app import App
+from game.scenario.units import fmt_mhz, fmt_usd
+from game.sessions.match import DEFAULT_STRATEGY, HUMAN, Match, MatchSetup, SaveError, Seat, default_save_path, strategy_names
 from game.ui.scene import Scene, draw_text, wrap_text
-from game.units import fmt_mhz, fmt_usd
+from game.ui.stack import SceneStack
 
 OFF = "Not taking part"
 HUMAN_LABEL = "Human (you)"
@@ -50,7 +50,7 @@ class SetupScene(Scene):
 
     title = "Setup"
 
-    def __init__(self, app: App, scenario_name: str = "pakistan-2026") -> None:
+    def __init__(self, app: SceneStack, scenario_name: str = "pakistan-2026") -> None:
         super().__init__(app)
         self.scenario_names = shipped_scenarios()
         self.scenario_name = scenario_name if scenario_name in self.scenario_names else self.scenario_names[0]

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from game.allocation import AllocationOutcome, ClockAuction, RoundResult
-from game.rules import Bid
+from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
+from game.engine.rules import Bid
 from game.scenario import Scenario, load_scenario
 
 FORMAT = 1

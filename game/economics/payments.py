@@ -35,7 +35,7 @@ from fractions import Fraction
 from typing import Literal
 
 from game.scenario import PaymentTerms, Scenario
-from game.units import fmt_pkr, fmt_usd
+from game.scenario.units import fmt_pkr, fmt_usd
 
 Plan = Literal["upfront", "deferred"]
 PLANS: tuple[Plan, ...] = ("upfront", "deferred")
@@ -85,7 +85,7 @@ class PaymentSchedule:
 
 
 def _round(x: Fraction) -> int:
-    """Half up (away from zero at exactly one half), as ``game.units.to_pkr`` rounds."""
+    """Half up (away from zero at exactly one half), as ``game.scenario.units.to_pkr`` rounds."""
     if x < 0:
         return -_round(-x)
     return int(x + Fraction(1, 2))

@@ -6,7 +6,7 @@ contiguous block per winner, sized by its lots, bottom to top, unsold lots at
 the top. A *position* is an order slot: position 0 is the bottom block,
 position ``n - 1`` the top winner's block; because blocks differ in size, the
 frequencies of a slot depend on who sits below it, so the band plan stacks the
-blocks in position order (see :mod:`game.bandplan`).
+blocks in position order (see :mod:`game.engine.bandplan`).
 
 Each position has a price clock that rises by a fixed step while more than one
 winner asks for it; a winner asks for one position or none each round and may
@@ -25,9 +25,10 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from game.allocation import AllocationOutcome
+from game.engine.allocation import AllocationOutcome
 from game.scenario import Scenario
-from game.units import fmt_pkr, fmt_usd, fmt_usd_exact, to_pkr
+from game.scenario.band_plan import frequencies
+from game.scenario.units import fmt_pkr, fmt_usd, fmt_usd_exact, to_pkr
 
 RULE_STAGE_CLOSED = "stage closed"
 RULE_NOT_POSITIONED = "band not positioned"
@@ -414,8 +415,6 @@ def position_values(
     holds in the band plan is worth half as much again; seeded noise of up to
     +-20% separates otherwise equal slots. Rounded to $1,000.
     """
-    from game.bandplan import frequencies  # late: the band plan builds on this module
-
     band = scenario.band(band_id)
     block = lots if lots is not None else max(1, band.lots // max(1, n_positions))
     base = block * band.reserve_usd // 100

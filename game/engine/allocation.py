@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from game.rules import (
+from game.engine.rules import (
     RULE_NOT_BIDDING,
     Bid,
     BidderLimits,
@@ -29,7 +29,7 @@ from game.rules import (
     meets_obligation,
 )
 from game.scenario import Scenario
-from game.units import ceil_div, fmt_usd_exact
+from game.scenario.units import ceil_div, fmt_usd_exact
 
 Status = Literal["open", "ended", "halted"]
 

@@ -14,7 +14,7 @@ from operator import le, mul
 from typing import NamedTuple
 
 from game.scenario import BidderProfile, Scenario
-from game.units import Tenths, fmt_mhz, fmt_usd_exact
+from game.scenario.units import Tenths, fmt_mhz, fmt_usd_exact
 
 # Rule names, as a refusal reports them.
 RULE_QUANTITY = "quantity"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from game.allocation import AllocationOutcome
-from game.rules import BidderLimits
+from game.engine.allocation import AllocationOutcome
+from game.engine.rules import BidderLimits
+from game.records.failures import AgentFailure
 from game.scenario import Scenario
-from game.session import AgentFailure
-from game.units import Tenths, fmt_mhz, fmt_pkr, fmt_usd, to_pkr
+from game.scenario.units import Tenths, fmt_mhz, fmt_pkr, fmt_usd, to_pkr
 
 
 def _mhz_number(tenths: Tenths) -> float:

@@ -14,14 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from game.cli.common import UserError, check_output_path
 from game.scenario import ScenarioError
+from game.scenario.units import fmt_usd
 from game.tournament.leaderboard import leaderboard_text
 from game.tournament.play import AgentModuleError, AuctionRecord
 from game.tournament.pool import TournamentError
 from game.tournament.progress import Progress
 from game.tournament.runner import TournamentConfig, play_one, run_tournament
 from game.tournament.storage import DB_NAME, StorageError, fmt_lots, fmt_tenths
-from game.units import fmt_usd
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -78,8 +79,6 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
     if args.log is not None and args.only_auction is None:
         raise TournamentError("--log needs --only-auction N")
     if args.log is not None:
-        from game.cli import UserError, check_output_path
-
         try:
             check_output_path(args.log, "--log")
         except UserError as exc:
@@ -120,8 +119,8 @@ def record_text(record: AuctionRecord, bands: tuple[str, ...] | None = None) -> 
 
 
 def _only_auction(config: TournamentConfig, index: int, log: str | None) -> int:
-    from game.allocation import ClockAuction
-    from game.roundlog import RoundLogWriter, dumps, outcome_record, replay
+    from game.engine.allocation import ClockAuction
+    from game.records.roundlog import RoundLogWriter, dumps, outcome_record, replay
     from game.scenario import load_scenario
 
     if log is None:

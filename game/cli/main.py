@@ -9,79 +9,28 @@ print one clear message and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from game.agents.base import Agent
-from game.allocation import ClockAuction
-from game.bandplan import run_positioning
-from game.payments import PaymentPlanError
-from game.plan import PlanAgent, PlanError, load_plan
-from game.report import summarise, summary_json, summary_text
-from game.roundlog import ReplayError, RoundLogWriter, replay
-from game.rules import BidRefused
+from game.agents.plan import PlanAgent, PlanError, load_plan
+from game.cli import tournament
+from game.cli.common import EXIT_USER_ERROR, UserError, check_output_path, seed_arg, write_json_atomic
+from game.economics.payments import PaymentPlanError
+from game.engine.allocation import ClockAuction
+from game.engine.bandplan import run_positioning
+from game.engine.rules import BidRefused
+from game.records.failures import AgentFailure
+from game.records.report import summarise, summary_json, summary_text
+from game.records.roundlog import ReplayError, RoundLogWriter, replay
 from game.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
-from game.session import AgentFailure, run_allocation
-
-EXIT_USER_ERROR = 2
-
-
-class UserError(Exception):
-    """A mistake in what the user asked for; printed without a traceback."""
-
-
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON so that a crash never leaves a half-written file."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def seed_arg(text: str) -> int:
-    """argparse type of ``--seed``: a whole number >= 0 (numpy refuses negative seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
-    return value
-
-
-def check_output_path(path: str | None, flag: str) -> None:
-    """Refuse an output file that cannot be written, before any work is done rather than after."""
-    if path is None:
-        return
-    if not path.strip():
-        raise UserError(f"{flag}: give a file name")
-    target = Path(path)
-    if target.is_dir():
-        raise UserError(f"{flag} {path}: is a directory; give a file name")
-    parent = target.parent
-    if not parent.is_dir():
-        raise UserError(f"{flag} {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UserError(f"{flag} {path}: not writable")
+from game.sessions.session import run_allocation
 
 
 def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -135,9 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_args(r)
     sub.add_parser("scenarios", help="list the shipped scenarios")
     sub.add_parser("demo", help="run a short headless demo auction")
-    from game import cli_tournament  # the tournament command lives in its own module
-
-    cli_tournament.add_parser(sub)
+    tournament.add_parser(sub)
     return parser
 
 
@@ -179,7 +126,7 @@ def agent_rng(seed: int, bidder: str) -> np.random.Generator:
 
 def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
-    from game.values import draw_valuations
+    from game.economics.values import draw_valuations
 
     scenario = load_scenario(args.scenario)
     _money_options(args)  # refuse a bad payment plan before running the auction
@@ -222,8 +169,8 @@ def cmd_auction(args: argparse.Namespace) -> int:
 
 
 def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decimal | None, Decimal | None]:
-    from game.payments import parse_percent
-    from game.payments import parse_plan as parse_payment_plan
+    from game.economics.payments import parse_percent
+    from game.economics.payments import parse_plan as parse_payment_plan
 
     plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
     kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
@@ -242,16 +189,16 @@ def _report(
 
     Private values come from the seed, so a replayed log reports the same figures as the run that wrote it.
     """
-    from game.payments import schedule_json, schedule_text, winner_schedules
-    from game.values import draw_valuations
-    from game.welfare import efficiency_json, efficiency_text, evaluate
+    from game.economics.payments import schedule_json, schedule_text, winner_schedules
+    from game.economics.values import draw_valuations
+    from game.economics.welfare import efficiency_json, efficiency_text, evaluate
 
     scenario = auction.scenario
     outcome = auction.outcome()
     plan_name, upfront_percent, kibor, discount = _money_options(args)
     valuations = draw_valuations(scenario, list(auction.bidders), auction.seed)
     summary = summarise(scenario, outcome)
-    positioning = run_positioning(scenario, outcome, auction.seed)  # assignment stage + band plan (game.bandplan)
+    positioning = run_positioning(scenario, outcome, auction.seed)  # assignment stage + band plan (game.engine.bandplan)
     positions = positioning.assignment.payments
     efficiency = evaluate(scenario, valuations, outcome, assignment_payments=positions)
     # The licence fee a winner finances is its lots' price plus its positioning price.
@@ -311,8 +258,8 @@ DEMO_PLAN = {
 
 
 def cmd_demo() -> int:
-    print("Headless demo: Jazz, Zong and Ufone follow a short bid plan (see game/cli.py DEMO_PLAN).\n")
-    from game.plan import parse_plan
+    print("Headless demo: Jazz, Zong and Ufone follow a short bid plan (see game/cli/main.py DEMO_PLAN).\n")
+    from game.agents.plan import parse_plan
 
     scenario = load_scenario("pakistan-2026")
     plan = parse_plan(DEMO_PLAN, scenario, source="demo")
@@ -334,7 +281,7 @@ def cmd_game(resume: str | None) -> int:
             file=sys.stderr,
         )
         return EXIT_USER_ERROR
-    from game.match import Match, SaveError
+    from game.sessions.match import Match, SaveError
 
     match = None
     save_path = None
@@ -360,9 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "scenarios":
             return cmd_scenarios()
         if args.command == "tournament":
-            from game import cli_tournament
-
-            return cli_tournament.run(args)
+            return tournament.run(args)
         if args.command is None:
             return cmd_game(args.resume)
         if args.command == "demo":

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from game.agents.base import Agent, RoundBids
-from game.rules import Bid
+from game.economics.values import Valuation
+from game.engine.rules import Bid
+from game.records.view import BidderView
 from game.scenario import Scenario
-from game.values import Valuation
-from game.view import BidderView
 
 
 class PlanError(ValueError):

@@ -3,7 +3,7 @@
 The optimum is exact: a 0/1 integer programme solved by HiGHS through
 ``scipy.optimize.milp`` with a zero MIP gap, over every allocation of lots
 that respects supply and the spectrum caps (overall, low band, per band, all
-counting existing holdings, exactly as :class:`game.rules.BidderLimits` does
+counting existing holdings, exactly as :class:`game.engine.rules.BidderLimits` does
 at bid entry). Budgets are not constraints of welfare: welfare is what the
 spectrum is worth to whoever holds it, not what they can pay for it.
 
@@ -30,11 +30,11 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from game.allocation import AllocationOutcome
-from game.rules import BidderLimits
+from game.economics.values import Valuation
+from game.engine.allocation import AllocationOutcome
+from game.engine.rules import BidderLimits
 from game.scenario import Band, Scenario
-from game.units import fmt_usd
-from game.values import Valuation
+from game.scenario.units import fmt_usd
 
 
 class WelfareError(ValueError):

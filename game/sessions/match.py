@@ -1,6 +1,6 @@
 """The game being played in the desktop app: setup, seats, rivals, human bids, save and resume.
 
-A :class:`Match` wraps one :class:`~game.allocation.ClockAuction` with the
+A :class:`Match` wraps one :class:`~game.engine.allocation.ClockAuction` with the
 choices made on the setup screen (scenario, who sits in each seat, seed,
 round timer, information policy), the private values of every seat, the
 scripted agents of the non-human seats and the record needed to save and
@@ -26,13 +26,14 @@ import numpy as np
 
 from game.agents.base import Agent
 from game.agents.registry import known_strategies, make_agent
-from game.allocation import AllocationOutcome, ClockAuction, RoundResult
-from game.report import Summary, summarise
-from game.rules import Bid, Refusal
+from game.economics.values import Valuation, draw_valuations
+from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
+from game.engine.rules import Bid, Refusal
+from game.records.failures import AgentFailure
+from game.records.report import Summary, summarise
+from game.records.view import BidderView, build_view
 from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, load_scenario
-from game.session import AgentFailure, ask_agent
-from game.values import Valuation, draw_valuations
-from game.view import BidderView, build_view
+from game.sessions.session import ask_agent
 
 HUMAN = "human"
 SAVE_FORMAT = "spectrum-auction-save"
@@ -206,7 +207,7 @@ class Match:
         return self.auction.check(bidder, bids, accept_penalty=accept_penalty)
 
     def submit(self, bidder: str, bids: Mapping[str, Bid], *, accept_penalty: bool = False) -> None:
-        """A human seat's bids; raises :class:`~game.rules.BidRefused` as the auction does."""
+        """A human seat's bids; raises :class:`~game.engine.rules.BidRefused` as the auction does."""
         self.auction.submit(bidder, bids, accept_penalty=accept_penalty)
 
     def maintain(self, bidder: str) -> None:

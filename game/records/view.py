@@ -16,10 +16,10 @@ from operator import mul
 from types import MappingProxyType
 from typing import NamedTuple
 
-from game.allocation import ClockAuction, RoundResult, Unapplied
-from game.rules import BidderLimits, RoundTerms, obligation_refusals
+from game.engine.allocation import ClockAuction, RoundResult, Unapplied
+from game.engine.rules import BidderLimits, RoundTerms, obligation_refusals
 from game.scenario import Scenario
-from game.units import Tenths
+from game.scenario.units import Tenths
 
 
 class BandView(NamedTuple):
@@ -94,7 +94,7 @@ class BidderView:
     demand_history: Mapping[str, tuple[int, ...]] | None
     """Aggregate demand per band after each round, under the aggregate policy only."""
     terms: RoundTerms
-    """This round's prices and the bidder's standing, as :func:`game.rules.check_bids` checks a bid."""
+    """This round's prices and the bidder's standing, as :func:`game.engine.rules.check_bids` checks a bid."""
     _limits: BidderLimits = field(repr=False, compare=False)
 
     def band(self, band_id: str) -> BandView:

@@ -15,20 +15,10 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from game.agents.base import Agent, RoundBids
-from game.allocation import AllocationOutcome, ClockAuction, RoundResult
-from game.rules import BidRefused
-from game.view import build_view
-
-
-@dataclass(frozen=True)
-class AgentFailure:
-    """A round in which an agent's answer could not be used; it maintained its demand."""
-
-    round: int
-    bidder: str
-    kind: str
-    """'error' (raised), 'invalid' (not bids), 'refused' (broke a rule) or 'timeout'."""
-    message: str
+from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
+from game.engine.rules import BidRefused
+from game.records.failures import AgentFailure
+from game.records.view import build_view
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""Layer 1, the bottom: the scenario as data (bands, caps, rules, bidders, money, value and band-plan sections) and units.
+
+Imports nothing of the game above it. The rest of the game reads these names
+from here: ``from game.scenario import Scenario, load_scenario``.
+"""
+
+from game.scenario.load import load_scenario, parse_scenario, resolve_scenario_path, shipped_scenarios
+from game.scenario.model import (
+    INFORMATION_POLICIES,
+    SCENARIO_DIR,
+    AssignmentRules,
+    Band,
+    BidderProfile,
+    Caps,
+    ClockRules,
+    InformationPolicy,
+    Obligation,
+    PaymentTerms,
+    Scenario,
+    ScenarioError,
+    reader_for,
+    section,
+)
+
+__all__ = [
+    "INFORMATION_POLICIES", "SCENARIO_DIR", "AssignmentRules", "Band", "BidderProfile", "Caps", "ClockRules",
+    "InformationPolicy", "Obligation", "PaymentTerms", "Scenario", "ScenarioError", "load_scenario", "parse_scenario",
+    "reader_for", "resolve_scenario_path", "section", "shipped_scenarios",
+]
