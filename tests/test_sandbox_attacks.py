@@ -272,6 +272,14 @@ def test_agent_allocating_4_gib_stops_at_the_memory_limit_and_is_labelled_memory
     assert "MemoryError" in box.stderr_tail()
 
 
+@isolation
+def test_busy_agent_stops_at_the_cpu_limit_and_is_labelled_cpu(tmp_path: Path, started: list[Sandboxed]) -> None:
+    log = tmp_path / "jazz.stderr.log"
+    box, report = run(started, agent(tmp_path, "while True:\n    pass\n"), limits=SandboxLimits(cpu_seconds=1), log=log)
+    assert report == {}
+    assert box.exit_cause() == "cpu"
+
+
 FORK_BOMB = """
     import json, os, sys, time
     children = 0
@@ -381,6 +389,59 @@ def test_kill_ends_the_agent_and_everything_it_started(tmp_path: Path, started: 
     workdir = box.workdir
     box.close()
     assert not workdir.exists()
+
+
+ORPHAN_PLATFORM = """
+    import sys, time
+    from pathlib import Path
+    from game.protocol.sandbox import SandboxLimits, launch
+    box = launch([sys.executable, sys.argv[1]], limits=SandboxLimits(), readable=[Path(sys.argv[1])])
+    print(box.process.stdout.readline().decode().strip(), flush=True)
+    time.sleep(60)
+"""
+
+
+@isolation
+def test_agents_die_with_the_platform(tmp_path: Path) -> None:
+    import subprocess
+
+    marker = f"orphan-{os.getpid()}-{time.monotonic_ns()}"
+    sleeper = agent(tmp_path, "print('ready', flush=True)\nimport time\ntime.sleep(60)\n", f"{marker}.py")
+    platform = subprocess.Popen(
+        [sys.executable, str(agent(tmp_path, ORPHAN_PLATFORM, "platform.py")), str(sleeper)],
+        stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert platform.stdout is not None and platform.stdout.readline() == b"ready\n"
+        assert marked_processes(marker)
+    finally:
+        platform.kill()
+        platform.wait()
+    deadline = time.monotonic() + 5
+    while marked_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marked_processes(marker) == []
+
+
+@isolation
+def test_agent_outlives_the_thread_that_started_it(tmp_path: Path, started: list[Sandboxed]) -> None:
+    import threading
+
+    script = agent(tmp_path, "import sys\nfor line in sys.stdin:\n    print(line.strip(), flush=True)\n")
+    boxes: list[Sandboxed] = []
+    def start() -> None:
+        boxes.append(launch([sys.executable, str(script)], limits=SandboxLimits(), readable=[script]))
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    started.extend(boxes)
+    time.sleep(0.3)
+    box = boxes[0]
+    assert box.process.stdin is not None and box.process.stdout is not None
+    box.process.stdin.write(b"still here\n")
+    box.process.stdin.flush()
+    assert box.process.stdout.readline() == b"still here\n"
 
 
 ENVIRONMENT = """

@@ -348,14 +348,23 @@ def _fallback(spec: dict[str, Any], status: Status, reason: str) -> None:
     _exec(spec, env, status)
 
 
-def _wait_and_mirror(child: int) -> None:
-    """Outside the namespace: wait for process 1 and leave the way it did."""
+def _wait_and_mirror(child: int, cpu_seconds: int) -> None:
+    """Outside the namespace: wait for process 1 and leave the way it did.
+
+    Process 1 of a PID namespace ignores SIGXCPU, so an agent over its CPU time dies of the SIGKILL at
+    the hard limit; say so on stderr (the seat's log) so that the parent can tell it from a kill of its own.
+    """
+    parent = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
     while True:
-        try:
-            _, code = os.waitpid(child, 0)
+        pid, code, usage = os.wait4(child, os.WNOHANG)
+        if pid == child:
             break
-        except InterruptedError:
-            continue
+        if os.getppid() != parent:  # the platform died: so does the agent (process 1 takes its namespace along)
+            os.kill(child, signal.SIGKILL)
+        signal.sigtimedwait({signal.SIGCHLD}, 0.5)
+    if os.WIFSIGNALED(code) and usage.ru_utime + usage.ru_stime >= cpu_seconds - 0.05:
+        os.write(2, f"\n[sandbox: CPU time limit of {cpu_seconds} s reached]\n".encode())
     if os.WIFSIGNALED(code):
         sig = os.WTERMSIG(code)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -406,7 +415,8 @@ def main(argv: list[str]) -> None:
     spec = json.loads(argv[1])
     status = Status(int(spec["status_fd"]))
     os.set_inheritable(status.fd, False)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # No parent-death signal here: it fires when the platform's *thread* that started us ends, not its process.
+    # The waiter watches its parent instead (see _wait_and_mirror).
     if os.getppid() != int(spec["parent_pid"]):
         os._exit(137)
     root_mode = os.geteuid() == 0
@@ -446,8 +456,13 @@ def main(argv: list[str]) -> None:
                 os._exit(126)
     os.close(alive_r)
     os.close(status.fd)
+    # The agent's pipes are its own: only it holds them, so it alone answers, and its end is their end.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _wait_and_mirror(child)
+    _wait_and_mirror(child, int(spec["cpu_seconds"]))
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ class Sandboxed:
             return "memory"
         if code < 0:
             sig = -code
-            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and "SIGXCPU" in tail):
+            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and "CPU time limit" in tail):
                 return "cpu"
             if sig == signal.SIGKILL:
                 return "killed"
@@ -316,7 +316,10 @@ def _launch_jail(
         box.close()
         raise SandboxError(str(report.get("error") or f"the sandbox did not start (exit {process.returncode}): {box.stderr_tail(500)}"))
     if not box.isolated:
-        warn_once(f"{report.get('warning')}; agents run with {box.mechanism} only: they may read your files and see your processes")
+        warn_once(
+            f"{report.get('warning')}; agents run with {box.mechanism} only, without namespaces"
+            " (docs/SANDBOX.md says what that leaves open)"
+        )
     return box
 
 
