@@ -164,21 +164,22 @@ def test_truthful_bids_its_exact_demand_and_meets_the_obligation(pakistan: Scena
 
 
 def test_truthful_drops_lots_at_the_price_where_they_stop_being_worth_it(pakistan: Scenario) -> None:
-    record: list[tuple[str, BidderView, RoundBids]] = []
-    play(pakistan, dict.fromkeys(INCUMBENTS, "truthful"), 2, spy=record)
-    values = draw_valuations(pakistan, INCUMBENTS, 2)
     step = pakistan.rules.price_step_usd
     seen = 0
-    for bidder, view, answer in record:
-        for bid in answer.bids.values():
-            band = view.band(bid.band)
-            if bid.lots >= band.processed:
-                assert bid.price_usd is None
-                continue
-            curve = values[bidder].band_values[bid.band]
-            worth = (curve[band.processed] - curve[bid.lots]) // (band.processed - bid.lots)
-            assert bid.price_usd == min(band.clock_price, max(band.start_price, worth // step * step))
-            seen += band.start_price < (bid.price_usd or 0) < band.clock_price
+    for seed in (1, 2, 3):  # several auctions, so that some lots go inside a round whatever one seed draws
+        record: list[tuple[str, BidderView, RoundBids]] = []
+        play(pakistan, dict.fromkeys(INCUMBENTS, "truthful"), seed, spy=record)
+        values = draw_valuations(pakistan, INCUMBENTS, seed)
+        for bidder, view, answer in record:
+            for bid in answer.bids.values():
+                band = view.band(bid.band)
+                if bid.lots >= band.processed:
+                    assert bid.price_usd is None
+                    continue
+                curve = values[bidder].band_values[bid.band]
+                worth = (curve[band.processed] - curve[bid.lots]) // (band.processed - bid.lots)
+                assert bid.price_usd == min(band.clock_price, max(band.start_price, worth // step * step))
+                seen += band.start_price < (bid.price_usd or 0) < band.clock_price
     assert seen > 0  # some lots went inside the round, not at its edges
 
 

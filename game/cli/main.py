@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ from game.economics.payments import PaymentPlanError
 from game.engine.allocation import ClockAuction
 from game.engine.bandplan import run_positioning
 from game.engine.rules import BidRefused
+from game.engine.streams import agent_stream
 from game.records.failures import AgentFailure
 from game.records.report import summarise, summary_json, summary_text
 from game.records.roundlog import ReplayError, RoundLogWriter, replay
@@ -120,8 +120,8 @@ def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
 
 
 def agent_rng(seed: int, bidder: str) -> np.random.Generator:
-    """Each agent's own generator, from the run's seed and the bidder's id."""
-    return np.random.default_rng(np.random.SeedSequence([seed & (2**64 - 1), zlib.crc32(bidder.encode("utf-8"))]))
+    """Each agent's own generator: a one-way stream of the run's seed and the bidder's id (game.engine.streams)."""
+    return agent_stream(seed, bidder)
 
 
 def cmd_auction(args: argparse.Namespace) -> int:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import math
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from game.engine.streams import stream
 from game.scenario import Scenario
 from game.scenario.value_params import BandValueParams, ValueModel, value_model
 
@@ -95,8 +95,9 @@ def _geometric(ratio: float, lots: int) -> tuple[float, ...]:
 
 
 def _bidder_rng(base: int, bidder: str) -> np.random.Generator:
-    # Keyed by the bidder's id, so its values do not depend on who else takes part.
-    return np.random.default_rng(np.random.SeedSequence([base, zlib.crc32(bidder.encode("utf-8"))]))
+    # Keyed by the bidder's id, so its values do not depend on who else takes part; a one-way stream,
+    # so nothing an agent is handed (its own generator is another stream of the same seed) leads here.
+    return stream(base, f"values:{bidder}")
 
 
 def draw_valuation(scenario: Scenario, model: ValueModel, bidder: str, rng: np.random.Generator) -> Valuation:

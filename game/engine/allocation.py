@@ -15,8 +15,6 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import Literal, NamedTuple
 
-import numpy as np
-
 from game.engine.rules import (
     RULE_NOT_BIDDING,
     Bid,
@@ -28,6 +26,7 @@ from game.engine.rules import (
     limits_for,
     meets_obligation,
 )
+from game.engine.streams import stream
 from game.scenario import Scenario
 from game.scenario.units import ceil_div, fmt_usd_exact
 
@@ -166,7 +165,7 @@ class ClockAuction:
         self.scenario = scenario
         self.bidders: tuple[str, ...] = ids
         self.seed = seed
-        self._rng = np.random.default_rng(seed)
+        self._rng = stream(seed, "ties")
         self._bands = scenario.bands
         self._ids = scenario.band_ids
         self._index = {band_id: k for k, band_id in enumerate(self._ids)}

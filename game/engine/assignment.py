@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from game.engine.allocation import AllocationOutcome
+from game.engine.streams import stream
 from game.scenario import Scenario
 from game.scenario.band_plan import frequencies
 from game.scenario.units import fmt_pkr, fmt_usd, fmt_usd_exact, to_pkr
@@ -183,7 +184,7 @@ class _Band:
         self.history: list[PositionRound] = []
         self.result: BandAssignment | None = None
         # One stream per band, so one band's length never changes another's draws.
-        self.rng = np.random.default_rng([seed, k])
+        self.rng = stream(seed, f"assignment:{band_id}")
 
 
 class AssignmentStage:
@@ -463,14 +464,13 @@ class ScriptedPositionBidder:
 def scripted_bidders(scenario: Scenario, outcome: AllocationOutcome, seed: int) -> dict[str, ScriptedPositionBidder]:
     """A :class:`ScriptedPositionBidder` for every winner of a band to position, values drawn from ``seed``."""
     values: dict[str, dict[str, list[int]]] = {}
-    ids = list(outcome.lots)
-    for k, band in enumerate(scenario.bands):
+    for band in scenario.bands:
         if band.id not in bands_to_position(scenario, outcome):
             continue
         won = winners(outcome, band.id)
         unsold = band.lots - sum(won.values())
         for bidder, lots in won.items():
-            rng = np.random.default_rng([seed, 1, k, ids.index(bidder)])
+            rng = stream(seed, f"positions:{band.id}:{bidder}")
             values.setdefault(bidder, {})[band.id] = position_values(
                 scenario, bidder, band.id, len(won), rng, lots=lots, unsold_lots=unsold
             )

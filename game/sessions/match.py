@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from game.agents.base import Agent
 from game.agents.registry import known_strategies, make_agent
 from game.economics.values import Valuation, draw_valuations
 from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.rules import Bid, Refusal
+from game.engine.streams import agent_stream
 from game.records.failures import AgentFailure
 from game.records.report import Summary, summarise
 from game.records.view import BidderView, build_view
@@ -145,12 +144,12 @@ class Match:
         self.scenario = base
         self.auction = ClockAuction(base, setup.bidders, seed=setup.seed)
         self.values: dict[str, Valuation] = draw_valuations(base, setup.bidders, setup.seed)
-        # One independent stream per seat, so adding a human seat never changes a rival's draws.
-        streams = np.random.SeedSequence(setup.seed).spawn(len(setup.seats))
+        # One one-way stream per bidder, so adding a human seat never changes a rival's draws, and an agent's
+        # generator gives away neither the seed nor anyone's values.
         self.agents: dict[str, Agent] = {}
-        for seat, stream in zip(setup.seats, streams, strict=True):
+        for seat in setup.seats:
             if not seat.human:
-                rng = np.random.default_rng(stream)
+                rng = agent_stream(setup.seed, seat.bidder)
                 self.agents[seat.bidder] = make_agent(seat.controller, seat.bidder, base, self.values.get(seat.bidder), rng)
         self.failures: list[AgentFailure] = []
         self.autosave_path: Path | None = None

@@ -29,11 +29,12 @@ import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.engine.allocation import ClockAuction, RoundResult
+from game.engine.streams import agent_stream
 from game.records.failures import AgentFailure
 from game.records.view import BidderView
 from game.scenario import Scenario, load_scenario
 from game.sessions.session import run_allocation
-from game.tournament.schedule import Seating, seat_seed
+from game.tournament.schedule import Seating
 
 Beat = Callable[[int, int, int], None]
 """Called before each agent call with (seat, round, 1) and after it with (seat, round, 0)."""
@@ -247,7 +248,7 @@ class AuctionPlayer:
         guards: dict[str, _GuardedAgent] = {}
         setup_failures: list[AgentFailure] = []
         for seat, (bidder, strategy) in enumerate(zip(bidders, task.seating, strict=True)):
-            rng = np.random.default_rng(seat_seed(task.seed, seat))
+            rng = agent_stream(task.seed, bidder)
             inner: Agent | None
             try:
                 inner = make_agent(strategy, bidder, scenario, valuations[bidder], rng)
