@@ -457,10 +457,21 @@ def test_environment_is_stripped_and_the_workdir_fresh_and_private(
     monkeypatch.setenv("TOURNAMENT_OUT", str(tmp_path / "secret-out"))
     _, report = run(started, agent(tmp_path, ENVIRONMENT))
     assert report["uid"] != 0
-    assert set(report["env"]) <= {"PATH", "LANG", "LC_ALL", "TZ", "HOME", "TMPDIR", "PYTHONDONTWRITEBYTECODE"}
+    allowed = {"PATH", "LANG", "LC_ALL", "TZ", "HOME", "TMPDIR", "PYTHONDONTWRITEBYTECODE"}
+    assert set(report["env"]) <= allowed | {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
     assert str(tmp_path) not in json.dumps(report["env"])
     # Nothing in it but the way to the agent's own script (bound read-only at its own path).
     assert report["files"] == [tmp_path.parts[2]] and report["cwd"] == report["env"]["HOME"] == report["env"]["TMPDIR"] == "/tmp"
+
+
+@isolation
+def test_a_file_the_agent_cannot_read_is_refused_with_its_path_and_mode(tmp_path: Path) -> None:
+    script = agent(tmp_path, "print(1)\n")
+    script.chmod(0o600)
+    if os.geteuid() != 0:
+        pytest.skip("as the platform's own uid (user namespace) the agent reads the owner's files")
+    with pytest.raises(sandbox.SandboxError, match=r"agent\.py: mode 0600 is not readable by others \(chmod o\+r\)"):
+        launch([sys.executable, str(script)], limits=SandboxLimits(), readable=[script])
 
 
 def test_a_missing_mechanism_is_loud(

@@ -188,6 +188,8 @@ def _stripped_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.setdefault("LANG", "C.UTF-8")
     env.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+    # One BLAS/OpenMP thread: on a many-core machine numpy's default pool alone would pass the process limit.
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     if extra:
         env.update(extra)
     return env
@@ -197,6 +199,12 @@ def _interpreter_paths() -> list[str]:
     """What this Python needs to run: its prefix (stdlib, site-packages) wherever it is installed."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     return sorted(p for p in paths if p)
+
+
+def _readable_by_others(path: str) -> bool:
+    mode = os.stat(path).st_mode
+    need = 0o005 if os.path.isdir(path) else 0o004
+    return mode & need == need
 
 
 def _resolve(program: str, env: Mapping[str, str]) -> str | None:
@@ -233,7 +241,7 @@ def launch(
     They must be readable by others (mode o+r, directories o+x): the program
     runs as a uid of its own. ``env``: variables added to the stripped
     environment (``PATH``, ``LANG``, ``HOME`` and ``TMPDIR`` = its working
-    directory, ``PYTHONDONTWRITEBYTECODE``). ``require_isolation``: raise
+    directory, ``PYTHONDONTWRITEBYTECODE``, one BLAS/OpenMP thread). ``require_isolation``: raise
     :class:`SandboxError` instead of falling back when namespaces cannot be made.
 
     Returns once the sandbox is built and the program is executing. Raises
@@ -273,10 +281,16 @@ def _launch_jail(
     read = [str(Path(p).resolve()) for p in readable] + _interpreter_paths()
     if program is not None:
         read.append(os.path.realpath(program))
-    missing = [p for p in read if not os.path.exists(p)]
-    if missing:
+    problems = [f"{p}: not found" for p in read if not os.path.exists(p)]
+    if os.geteuid() == 0:  # the agent reads them as a uid of its own
+        problems += [
+            f"{p}: mode {os.stat(p).st_mode & 0o777:04o} is not readable by others (chmod o+r{'x' if os.path.isdir(p) else ''})"
+            for p in read
+            if os.path.exists(p) and not _readable_by_others(p)
+        ]
+    if problems:
         shutil.rmtree(workdir, ignore_errors=True)
-        raise SandboxError(f"readable path(s) not found: {', '.join(missing)}")
+        raise SandboxError(f"the agent could not read what it needs: {'; '.join(problems)}")
     status_r, status_w = os.pipe()
     spec = {
         "argv": list(argv),
