@@ -48,6 +48,12 @@ def _namespaces_work() -> bool:
 isolation = pytest.mark.skipif(not _namespaces_work(), reason="no namespaces here: the sandbox falls back (docs/SANDBOX.md)")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="namespaces are Linux's")
+def test_linux_gets_namespaces_not_the_fallback() -> None:
+    """The attack tests skip without namespaces; on Linux (the development machines, CI) that must not pass quietly."""
+    assert _namespaces_work(), "launch(require_isolation=True) failed: the kernel or container refuses namespaces"
+
+
 @pytest.fixture
 def started() -> Iterator[list[Sandboxed]]:
     boxes: list[Sandboxed] = []
