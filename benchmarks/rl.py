@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.rl import AuctionParallelEnv  # noqa: E402
+from game.rl import AuctionParallelEnv
 
 
 def run(env: AuctionParallelEnv, steps: int, seed: int) -> tuple[float, float, int]:

@@ -170,7 +170,9 @@ def main() -> int:
         print(f"{name:10s} {row['mean']:10.1f} " + " ".join(f"{row[s]:9.1f}" for s in seats))
     print(f"weights: {np.array2string(mean, precision=3)}")
     (args.out / "result.json").write_text(
-        json.dumps({"curve": curve, "evaluation": results, "theta": mean.tolist(), "args": {k: str(v) for k, v in vars(args).items()}}, indent=1)
+        json.dumps(
+            {"curve": curve, "evaluation": results, "theta": mean.tolist(), "args": {k: str(v) for k, v in vars(args).items()}}, indent=1
+        )
     )
     _plot(curve, results, args.out / "learning_curve.png", args.rivals)
     print(f"saved {policy_path}, {args.out / 'learning_curve.png'}, {args.out / 'result.json'}")

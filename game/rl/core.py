@@ -23,7 +23,7 @@ from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.rules import BidRefused, Refusal, RoundTerms
 from game.protocol.messages import round_message, start_message
 from game.records.view import build_view
-from game.rl.encoding import SeatEncoder
+from game.rl.encoding import Action, SeatEncoder
 from game.scenario import Scenario, load_scenario
 
 USD_PER_REWARD = 1_000_000
@@ -87,7 +87,7 @@ class Episode:
         """The seat's ``round`` message now (what an external program would be sent)."""
         return round_message(build_view(self.auction, bidder), auction_id=self.auction_id)
 
-    def submit(self, bidder: str, action: Sequence[int]) -> dict[str, Any]:
+    def submit(self, bidder: str, action: Action) -> dict[str, Any]:
         """Enter the seat's bids for ``action`` (with the encoder's fallback); the info says what happened."""
         encoder = self.encoders[bidder]
         terms = self._terms.get(bidder)

@@ -48,6 +48,9 @@ from game.engine.rules import Bid, BidderLimits, Refusal, RoundTerms, check_bids
 from game.records.view import BidderView
 from game.scenario import Scenario
 
+Action = Sequence[int] | np.ndarray
+"""An action: lots per band, then (with price points) a price point per band."""
+
 PER_BAND_FEATURES = (
     "start_price / reserve",
     "clock_price / reserve",
@@ -139,7 +142,9 @@ class SeatEncoder:
         episodes and hands each new auction's values in here.
         """
         curves = own["band_values_usd"]
-        self.values_usd = tuple(tuple(curves[band_id]) if band_id in curves else (0,) * (s + 1) for band_id, s in zip(self.band_ids, self.supply, strict=True))
+        self.values_usd = tuple(
+            tuple(curves[band_id]) if band_id in curves else (0,) * (s + 1) for band_id, s in zip(self.band_ids, self.supply, strict=True)
+        )
         # Values of n = 0..supply lots per band, in units of the band's reserve price per lot.
         flat = np.fromiter(chain.from_iterable(self.values_usd), dtype=float, count=self.size - self.values_start)
         self._template[self.values_start:] = flat * self._value_scale
@@ -209,7 +214,10 @@ class SeatEncoder:
             1.0 if scale is None else min(1.0, headroom[band_id] * scale)
             for band_id, scale in zip(self.band_ids, self._cap_scale_list, strict=True)
         ]
-        head += [obligation.get(band_id, 0) * r for band_id, r in zip(self.band_ids, inv_supply, strict=True)] if obligation else self._zeros
+        if obligation:
+            head += [obligation.get(band_id, 0) * r for band_id, r in zip(self.band_ids, inv_supply, strict=True)]
+        else:
+            head += self._zeros
         head += (
             headroom["overall"] * self._inv_overall_cap,
             headroom["low band"] * self._inv_low_cap,
@@ -319,7 +327,7 @@ class SeatEncoder:
 
     # ------------------------------------------------------------ action -> bids
 
-    def prices(self, action: Sequence[int], terms: RoundTerms) -> list[int | None] | None:
+    def prices(self, action: Action, terms: RoundTerms) -> list[int | None] | None:
         """Price points named by the action's price entries (None: every change at the clock price)."""
         if self.price_points == 1:
             return None
@@ -332,7 +340,7 @@ class SeatEncoder:
             result.append(terms.start_prices[i] + self.step * (point * steps // top))
         return result
 
-    def decide(self, action: Sequence[int], terms: RoundTerms) -> tuple[dict[str, Bid], list[Refusal], bool]:
+    def decide(self, action: Action, terms: RoundTerms) -> tuple[dict[str, Bid], list[Refusal], bool]:
         """The bids for ``action``: (bids, the engine's refusals of the action as given, whether the fallback ran).
 
         Quantities outside ``0..supply`` are clipped first (that clip is not a
@@ -347,9 +355,9 @@ class SeatEncoder:
             return bids, [], False
         return self.repaired(want, terms, prices), refusals, True
 
-    def requested(self, action: Sequence[int], terms: RoundTerms) -> tuple[list[int], list[int | None] | None, dict[str, Bid]]:
+    def requested(self, action: Action, terms: RoundTerms) -> tuple[list[int], list[int | None] | None, dict[str, Bid]]:
         """The action as asked: (lots per band clipped to 0..supply, price points or None, the bids)."""
-        want = [min(max(int(q), 0), s) for q, s in zip(action, self.supply)]  # zip stops at the band entries
+        want = [min(max(int(q), 0), s) for q, s in zip(action[: self.n_bands], self.supply, strict=True)]
         prices = self.prices(action, terms)
         return want, prices, self.bids(terms, want, prices)
 
@@ -360,7 +368,9 @@ class SeatEncoder:
             return {}
         return self.bids(terms, self._fallback(want, reference, terms, prices), prices)
 
-    def _fallback(self, want: Sequence[int], reference: list[int], terms: RoundTerms, prices: Sequence[int | None] | None) -> list[int]:
+    def _fallback(
+        self, want: Sequence[int], reference: list[int], terms: RoundTerms, prices: Sequence[int | None] | None
+    ) -> list[int]:
         """From an accepted ``reference``, apply the decreases, then the increases band by band, each as far as accepted."""
         n = self.n_bands
         decreases = [i for i in range(n) if want[i] < reference[i]]

@@ -74,8 +74,8 @@ class LinearBidPolicy:
         except PolicyError as exc:
             raise PolicyError(f"policy file {path}: {exc}") from None
 
-    def save(self, path: str | Path, **extra: np.ndarray) -> None:
-        np.savez(path, theta=self.theta, features=np.array(FEATURES), **extra)
+    def save(self, path: str | Path) -> None:
+        np.savez(path, theta=self.theta, features=np.array(FEATURES))
 
     @staticmethod
     def features(encoder: SeatEncoder, observation: np.ndarray, k: int) -> np.ndarray:

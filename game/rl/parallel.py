@@ -19,7 +19,7 @@ episodes. Never imports pygame.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
@@ -35,7 +35,7 @@ ObsDict = dict[str, Any]
 class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore[misc]
     """Every seat of one auction learns; see the module doc."""
 
-    metadata = {"name": "spectrum_auction_v0", "render_modes": [], "is_parallelizable": True}
+    metadata: ClassVar[dict[str, Any]] = {"name": "spectrum_auction_v0", "render_modes": [], "is_parallelizable": True}
 
     def __init__(
         self,
@@ -65,7 +65,9 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
     def action_space(self, agent: str) -> spaces.MultiDiscrete:
         return self._spaces[agent][1]
 
-    def reset(self, seed: int | None = None, options: Mapping[str, Any] | None = None) -> tuple[dict[str, ObsDict], dict[str, dict[str, Any]]]:
+    def reset(
+        self, seed: int | None = None, options: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, ObsDict], dict[str, dict[str, Any]]]:
         if seed is not None:
             self._rng = np.random.default_rng(seed)
             auction_seed = int(seed)

@@ -42,7 +42,7 @@ def rival_rng(seed: int, bidder: str) -> np.random.Generator:
 class AuctionEnv(gym.Env[ObsDict, np.ndarray]):
     """One learning seat (``bidder``) against scripted ``rivals`` ({bidder: strategy spec}); see the module doc."""
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012 (gymnasium declares it an instance attribute)
 
     def __init__(
         self,

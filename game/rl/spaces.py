@@ -13,7 +13,6 @@ from game.protocol.messages import start_message
 from game.rl.encoding import SeatEncoder
 from game.scenario import Scenario
 
-
 BOUND = float(np.finfo(np.float32).max)
 """The observation box's bounds: finite (checkers warn about infinite ones), and nothing a float32 holds is outside."""
 
