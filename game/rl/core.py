@@ -67,20 +67,21 @@ class Episode:
         self._terms: dict[str, RoundTerms] = {}
         self._outcome: AllocationOutcome | None = None
 
-    def observe(self, bidder: str) -> dict[str, Any]:
+    def observe(self, bidder: str, *, fresh_masks: bool = True) -> dict[str, Any]:
         """The seat's observation: ``{"observation": float32 vector, "action_mask": tuple of int8 arrays}``.
 
         The vector is :meth:`SeatEncoder.observation` of the seat's ``round``
         message, computed from the view it would be built from
-        (:meth:`SeatEncoder.observation_of_view`, the same numbers).
+        (:meth:`SeatEncoder.observation_of_view`, the same numbers). Masks
+        are the encoder's shared read-only arrays unless ``fresh_masks``.
         """
         encoder = self.encoders[bidder]
         view = build_view(self.auction, bidder)
         terms = view.terms
         self._terms[bidder] = terms
-        shared = encoder.empty_mask if self.auction.finished or view.excluded else encoder.action_mask(terms)
-        # Fresh arrays for the caller (the encoder shares its own between rounds and seats' standings).
-        mask = tuple([m.copy() for m in shared])
+        mask = encoder.empty_mask if self.auction.finished or view.excluded else encoder.action_mask(terms)
+        if fresh_masks:
+            mask = tuple([m.copy() for m in mask])
         return {"observation": encoder.observation_of_view(view), "action_mask": mask}
 
     def message(self, bidder: str) -> dict[str, Any]:
@@ -108,12 +109,13 @@ class Episode:
                 refusals += again.refusals
                 bids = {}
         bundle = list(terms.processed)
+        index = encoder.band_index
         for bid in bids.values():
-            bundle[encoder.band_ids.index(bid.band)] = bid.lots
+            bundle[index[bid.band]] = bid.lots
         return {
             "round": terms.round,
             "refusals": [r.message for r in refusals],
-            "refused_rules": sorted({r.rule for r in refusals}),
+            "refused_rules": sorted({r.rule for r in refusals}) if refusals else [],
             "fallback": fallback,
             "bid": dict(zip(encoder.band_ids, bundle, strict=True)),
         }

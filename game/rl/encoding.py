@@ -92,6 +92,7 @@ class SeatEncoder:
         if self.band_ids != scenario.band_ids:
             raise ValueError(f"start message bands {self.band_ids} are not the scenario's {scenario.band_ids}")
         self.n_bands = k = len(bands)
+        self.band_index = {band_id: i for i, band_id in enumerate(self.band_ids)}
         self.supply: tuple[int, ...] = tuple(int(b["lots"]) for b in bands)
         self.reserve = np.array([float(b["reserve_usd"]) for b in bands])
         self._inv_reserve = 1.0 / self.reserve
@@ -131,6 +132,7 @@ class SeatEncoder:
         """The mask of a seat that can no longer bid (auction over, or excluded)."""
         for mask in (*self._price_masks, *self.empty_mask):
             mask.setflags(write=False)
+        self._band_items = tuple(zip(range(k), self.supply, self.band_ids, strict=True))
         self._intervals: dict[tuple[int, int, int], np.ndarray] = {}
         self._mask_cache: dict[tuple[bool, tuple[int, ...], int | None], tuple[np.ndarray, ...]] = {}
 
@@ -177,10 +179,11 @@ class SeatEncoder:
         checks that both give the same array.
         """
         bands = view.bands
+        terms = view.terms  # the same start, clock and processed numbers as the bands', already as tuples
         return self._features(
-            [b.start_price for b in bands],
-            [b.clock_price for b in bands],
-            [b.processed for b in bands],
+            terms.start_prices,
+            terms.clock_prices,
+            terms.processed,
             [b.aggregate_demand for b in bands],
             [b.excess_demand for b in bands],
             {k: v / 10 for k, v in view.cap_headroom.items()},  # tenths -> MHz, as the message has them
@@ -266,8 +269,10 @@ class SeatEncoder:
 
     def bids(self, terms: RoundTerms, bundle: Sequence[int], prices: Sequence[int | None] | None = None) -> dict[str, Bid]:
         """Bids that move the processed demand to ``bundle`` (unchanged bands maintain)."""
+        if prices is None:
+            return {band_id: Bid(band_id, int(q)) for band_id, q, now in zip(self.band_ids, bundle, terms.processed, strict=True) if q != now}
         return {
-            band_id: Bid(band_id, int(q), prices[i] if prices is not None else None)
+            band_id: Bid(band_id, int(q), prices[i])
             for i, (band_id, q, now) in enumerate(zip(self.band_ids, bundle, terms.processed, strict=True))
             if q != now
         }
@@ -284,29 +289,37 @@ class SeatEncoder:
         the round-1 flag, the processed demand and the eligibility only, and
         are kept for the next time the same standing comes up.
         """
-        key = (terms.round == 1, tuple(terms.processed), terms.eligibility)
+        processed = terms.processed if isinstance(terms.processed, tuple) else tuple(terms.processed)
+        key = (terms.round == 1, processed, terms.eligibility)
         cached = self._mask_cache.get(key)
         if cached is not None:
             return cached
         ref = self.reference(terms)
         obligation = self.scenario.rules.obligation
-        minimum = obligation.min_lots if terms.round == 1 and obligation.applies(self.limits.bidder) else {}
-        reference_ok = not self.refusals(terms, ref)
+        minimum = obligation.min_lots if terms.round == 1 and obligation.applies(self.limits.bidder) else None
         masks: list[np.ndarray] = []
-        for i, supply in enumerate(self.supply):
-            keep = ref[i]
-            if reference_ok:
+        if not self.refusals(terms, ref):
+            max_increase = self.limits.max_increase
+            eligibility = terms.eligibility
+            intervals = self._intervals
+            for i, supply, band_id in self._band_items:
+                keep = ref[i]
                 ref[i] = 0
-                room, _ = self.limits.max_increase(ref, i, terms.eligibility)
-                masks.append(self._interval(i, minimum.get(self.band_ids[i], 0), min(supply, room)))
-            else:
+                room = max_increase(ref, i, eligibility)[0]
+                ref[i] = keep
+                key_i = (i, minimum.get(band_id, 0) if minimum else 0, room if room < supply else supply)
+                mask = intervals.get(key_i)
+                masks.append(mask if mask is not None else self._interval(*key_i))
+        else:
+            for i, supply, _ in self._band_items:
+                keep = ref[i]
                 mask = np.zeros(supply + 1, dtype=np.int8)
                 for q in range(supply + 1):
                     ref[i] = q
                     mask[q] = not self.refusals(terms, ref)
+                ref[i] = keep
                 mask.setflags(write=False)
                 masks.append(mask)
-            ref[i] = keep
         result = (*masks, *self._price_masks)
         if len(self._mask_cache) >= 4096:
             self._mask_cache.clear()
@@ -357,21 +370,22 @@ class SeatEncoder:
 
     def requested(self, action: Action, terms: RoundTerms) -> tuple[list[int], list[int | None] | None, dict[str, Bid]]:
         """The action as asked: (lots per band clipped to 0..supply, price points or None, the bids)."""
-        want = [min(max(int(q), 0), s) for q, s in zip(action[: self.n_bands], self.supply, strict=True)]
-        prices = self.prices(action, terms)
+        values = action.tolist() if isinstance(action, np.ndarray) else list(action)
+        want = [min(max(int(q), 0), s) for q, s in zip(values[: self.n_bands], self.supply, strict=True)]
+        prices = self.prices(values, terms)
         return want, prices, self.bids(terms, want, prices)
 
     def repaired(self, want: Sequence[int], terms: RoundTerms, prices: Sequence[int | None] | None) -> dict[str, Bid]:
         """The fallback's bids for a refused ``want`` (empty, i.e. maintain, if even the reference is refused)."""
-        reference = self.reference(terms)
-        if self.refusals(terms, reference, prices):
-            return {}
-        return self.bids(terms, self._fallback(want, reference, terms, prices), prices)
+        return self.bids(terms, self._fallback(want, self.reference(terms), terms, prices), prices)
 
     def _fallback(
         self, want: Sequence[int], reference: list[int], terms: RoundTerms, prices: Sequence[int | None] | None
     ) -> list[int]:
-        """From an accepted ``reference``, apply the decreases, then the increases band by band, each as far as accepted."""
+        """From ``reference``, apply the decreases, then the increases band by band, each as far as accepted.
+
+        If even ``reference`` is refused (an obligation no bundle within the caps can meet), the processed demand.
+        """
         n = self.n_bands
         decreases = [i for i in range(n) if want[i] < reference[i]]
         increases = [i for i in range(n) if want[i] > reference[i]]
@@ -385,6 +399,8 @@ class SeatEncoder:
             bundle[i] = min(want[i], bundle[i] + room)
         if not self.refusals(terms, bundle, prices):
             return bundle
+        if self.refusals(terms, reference, prices):
+            return list(terms.processed)  # nothing can be bid: maintain
         # Slow path (a decrease below the round-1 obligation): band by band, each moved back toward the reference until accepted.
         bundle = list(reference)
         for i in decreases + increases:

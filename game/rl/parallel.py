@@ -11,7 +11,9 @@ step it was excluded). ``infos[agent]`` after a step: ``round``, ``refusals``
 parts of its bids processing could not apply, with the reason). A live agent
 left out of ``actions`` submits nothing: it maintains its demand (in round 1
 an incumbent then misses the obligation and is excluded, as in the game).
-``reset(seed=S)`` plays the auction that ``run.py auction --seed S`` plays
+Observations are new arrays every step; the action masks are read-only
+arrays that the environment shares between steps with the same standing
+(copy one before changing it). ``reset(seed=S)`` plays the auction that ``run.py auction --seed S`` plays
 (same values, same tie-breaks); the same seed and actions give identical
 episodes. Never imports pygame.
 """
@@ -83,7 +85,7 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
             encoders=self.episode.encoders if self.episode is not None else None,
         )
         self.agents = list(self.possible_agents)
-        observations = {b: self.episode.observe(b) for b in self.agents}
+        observations = {b: self.episode.observe(b, fresh_masks=False) for b in self.agents}
         infos: dict[str, dict[str, Any]] = {b: {"round": 1, "seed": auction_seed} for b in self.agents}
         return observations, infos
 
@@ -112,7 +114,7 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
             done = finished or episode.auction.is_excluded(bidder)
             terminations[bidder] = done
             rewards[bidder] = episode.reward(bidder) if done else 0.0
-        observations = {b: episode.observe(b) for b in live}
+        observations = {b: episode.observe(b, fresh_masks=False) for b in live}
         truncations = dict.fromkeys(live, False)
         self.agents = [b for b in live if not terminations[b]]
         return observations, rewards, terminations, truncations, infos
