@@ -270,7 +270,9 @@ class SeatEncoder:
     def bids(self, terms: RoundTerms, bundle: Sequence[int], prices: Sequence[int | None] | None = None) -> dict[str, Bid]:
         """Bids that move the processed demand to ``bundle`` (unchanged bands maintain)."""
         if prices is None:
-            return {band_id: Bid(band_id, int(q)) for band_id, q, now in zip(self.band_ids, bundle, terms.processed, strict=True) if q != now}
+            return {
+                band_id: Bid(band_id, int(q)) for band_id, q, now in zip(self.band_ids, bundle, terms.processed, strict=True) if q != now
+            }
         return {
             band_id: Bid(band_id, int(q), prices[i])
             for i, (band_id, q, now) in enumerate(zip(self.band_ids, bundle, terms.processed, strict=True))
@@ -307,7 +309,7 @@ class SeatEncoder:
                 ref[i] = 0
                 room = max_increase(ref, i, eligibility)[0]
                 ref[i] = keep
-                key_i = (i, minimum.get(band_id, 0) if minimum else 0, room if room < supply else supply)
+                key_i = (i, minimum.get(band_id, 0) if minimum else 0, min(room, supply))
                 mask = intervals.get(key_i)
                 masks.append(mask if mask is not None else self._interval(*key_i))
         else:
