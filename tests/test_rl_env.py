@@ -348,3 +348,14 @@ def test_bad_seats_are_refused() -> None:
         AuctionParallelEnv("pakistan-2026", ["jazz", "jazz"])
     with pytest.raises(ValueError, match="distinct bidders"):
         AuctionEnv("pakistan-2026", bidder="jazz", rivals={"jazz": "truthful"})
+
+
+def test_rivals_get_the_generators_run_py_auction_gives_them() -> None:
+    from game.cli.main import agent_rng
+    from game.rl.single import rival_rng
+
+    for seed, bidder in ((0, "jazz"), (17, "zong"), (2**40, "entrant")):
+        assert np.array_equal(rival_rng(seed, bidder).integers(0, 2**62, 8), agent_rng(seed, bidder).integers(0, 2**62, 8))
+    env = AuctionEnv("pakistan-2026", bidder="jazz", rivals="truthful")
+    env.reset(seed=17)
+    assert env.episode is not None and env.episode.auction.seed == 17
