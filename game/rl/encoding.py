@@ -133,6 +133,8 @@ class SeatEncoder:
         for mask in (*self._price_masks, *self.empty_mask):
             mask.setflags(write=False)
         self._band_items = tuple(zip(range(k), self.supply, self.band_ids, strict=True))
+        self._bids: dict[tuple[str, int], Bid] = {}
+        """Bids at the clock price, by (band, lots): immutable, so built once."""
         self._intervals: dict[tuple[int, int, int], np.ndarray] = {}
         self._mask_cache: dict[tuple[bool, tuple[int, ...], int | None], tuple[np.ndarray, ...]] = {}
 
@@ -270,9 +272,15 @@ class SeatEncoder:
     def bids(self, terms: RoundTerms, bundle: Sequence[int], prices: Sequence[int | None] | None = None) -> dict[str, Bid]:
         """Bids that move the processed demand to ``bundle`` (unchanged bands maintain)."""
         if prices is None:
-            return {
-                band_id: Bid(band_id, int(q)) for band_id, q, now in zip(self.band_ids, bundle, terms.processed, strict=True) if q != now
-            }
+            cache = self._bids
+            result: dict[str, Bid] = {}
+            for band_id, q, now in zip(self.band_ids, bundle, terms.processed, strict=True):
+                if q != now:
+                    bid = cache.get((band_id, q))
+                    if bid is None:
+                        bid = cache[(band_id, q)] = Bid(band_id, int(q))
+                    result[band_id] = bid
+            return result
         return {
             band_id: Bid(band_id, int(q), prices[i])
             for i, (band_id, q, now) in enumerate(zip(self.band_ids, bundle, terms.processed, strict=True))
