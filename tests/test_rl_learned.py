@@ -110,3 +110,21 @@ def test_a_policy_file_plays_through_an_agent_module(tmp_path: Path) -> None:
     values = draw_valuations(sc, ["jazz"], 1)
     agent = make_agent("my-policy", "jazz", sc, values["jazz"], np.random.default_rng(0))
     assert np.array_equal(agent.policy.theta, np.ones(len(FEATURES)))  # type: ignore[attr-defined]
+
+
+def test_learned_takes_a_desktop_game_seat() -> None:
+    """A game whose rivals are the learned policy plays to its end through the match's own loop."""
+    from game.sessions.match import Match, MatchSetup, Seat
+
+    setup = MatchSetup(
+        seats=(Seat("jazz", "truthful"), Seat("zong", "learned"), Seat("ufone", "learned")),
+        seed=4,
+        information_policy="excess-only",
+    )
+    match = Match(setup)
+    while not match.finished:
+        for bidder in match.rivals_to_bid():
+            assert match.ask_rival(bidder) is None
+        match.close_round()
+    assert match.outcome().status == "ended"
+    assert not match.outcome().excluded
