@@ -128,3 +128,22 @@ def test_learned_takes_a_desktop_game_seat() -> None:
         match.close_round()
     assert match.outcome().status == "ended"
     assert not match.outcome().excluded
+
+
+def test_the_training_example_runs_and_writes_its_outputs(tmp_path: Path) -> None:
+    """A tiny run of examples/learn_bidder.py: one generation, one held-out auction per seat."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "learn_bidder.py"), "--minutes", "0.001", "--jobs", "1", "--population", "2",
+         "--elite", "1", "--seeds", "1", "--eval-seeds", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "held-out auctions" in done.stdout and "truthful" in done.stdout
+    for name in ("policy.npz", "learning_curve.png", "result.json"):
+        assert (out / name).is_file()
+    LinearBidPolicy.load(out / "policy.npz")
