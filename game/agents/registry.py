@@ -15,6 +15,7 @@ from game.agents.random_bids import RandomAgent
 from game.agents.reducer import ReducerAgent
 from game.agents.truthful import TruthfulAgent
 from game.economics.values import Valuation
+from game.rl.learned import LearnedAgent
 from game.scenario import Scenario
 
 PLAN_PREFIX = "plan:"
@@ -70,5 +71,5 @@ def make_agent(
     return agent
 
 
-for _cls in (TruthfulAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent):
+for _cls in (TruthfulAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent, LearnedAgent):
     register_strategy(_cls)
