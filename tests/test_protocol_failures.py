@@ -1,0 +1,84 @@
+"""Every misbehaviour of an external agent is recorded with its label, and the tournament goes on.
+
+Each case seats tests/protocol_bots/misbehave.py (standard library only) as an
+``--agent-cmd`` program against the built-in truthful strategy; the bot
+misbehaves in round 2. On the code before the protocol existed there was no
+``--agent-cmd`` at all, and an in-process agent that exits was labelled
+"timeout", printed to our terminal, and had no memory limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from game.protocol.sandbox import SandboxLimits
+from tests.protocol_helpers import failures, python_bot, seats, tournament
+
+
+def _run(tmp_path: Path, mode: str, *, timeout: float = 3.0, overruns: int = 3) -> list[tuple[str, str, int, str, str]]:
+    result = tournament(
+        tmp_path, ("bad", "truthful"), programs=(("bad", python_bot("misbehave.py", mode)),), timeout=timeout,
+        limits=SandboxLimits(max_overruns=overruns),
+    )
+    assert result.done == 1  # the run went on to the end
+    rows = seats(tmp_path)
+    assert [r[2] for r in rows] == ["bad", "truthful", "bad"]
+    assert rows[1][4] > 0  # the honest seat won spectrum: the auction was played out
+    return [f for f in failures(tmp_path) if f[1] == "bad"]
+
+
+def kinds(found: list[tuple[str, str, int, str, str]]) -> set[tuple[int, str]]:
+    return {(f[2], f[3]) for f in found}
+
+
+def test_an_agent_that_exits_is_a_crash_not_a_timeout(tmp_path: Path) -> None:
+    found = _run(tmp_path, "exit")
+    assert kinds(found) == {(2, "crash")}
+    assert all("exited with status 3" in f[4] for f in found)
+
+
+def test_garbage_on_stdout_is_invalid_and_the_bidder_maintains(tmp_path: Path) -> None:
+    found = _run(tmp_path, "garbage", timeout=0.5)
+    assert (2, "invalid") in kinds(found)
+    assert any("hello, I am not JSON" in f[4] for f in found)
+    assert {k for _, k in kinds(found)} <= {"invalid", "timeout"}  # no answer came after the garbage
+
+
+def test_bids_that_break_the_schema_are_invalid_at_once(tmp_path: Path) -> None:
+    found = _run(tmp_path, "badbids")
+    assert kinds(found) == {(2, "invalid")}
+    assert "greater than or equal to 0" in found[0][4]
+
+
+def test_a_stdout_flood_is_invalid_stopped_and_never_echoed(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    found = _run(tmp_path, "flood")
+    assert (2, "invalid") in kinds(found)
+    assert any("flooded stdout" in f[4] for f in found)
+    out, err = capfd.readouterr()
+    assert "xxxxxxxxxx" not in out and "xxxxxxxxxx" not in err
+
+
+def test_sleeping_past_the_limit_is_a_timeout_then_the_process_is_stopped(tmp_path: Path) -> None:
+    found = _run(tmp_path, "sleep", timeout=0.5, overruns=1)
+    assert kinds(found) == {(2, "timeout")}
+    assert all("the process was stopped" in f[4] for f in found)
+
+
+def test_a_late_answer_is_a_timeout_and_the_next_round_is_played(tmp_path: Path) -> None:
+    found = _run(tmp_path, "late", timeout=0.5, overruns=3)
+    assert kinds(found) == {(2, "timeout")}
+    assert all("overrun 1 of 3" in f[4] for f in found)
+
+
+def test_allocating_past_the_memory_limit_is_memory(tmp_path: Path) -> None:
+    found = _run(tmp_path, "memory")
+    assert kinds(found) == {(2, "memory")}
+    assert "MemoryError" in found[0][4]
+
+
+def test_an_error_message_is_recorded_as_the_agent_said_it(tmp_path: Path) -> None:
+    found = _run(tmp_path, "error")
+    assert kinds(found) == {(2, "error")}
+    assert "my model is not loaded" in found[0][4]
