@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from game.protocol.sandbox import SandboxLimits
+if TYPE_CHECKING:
+    from game.protocol.sandbox import SandboxLimits
 from game.tournament.runner import TournamentConfig, TournamentResult, run_tournament
 
 BOTS = Path(__file__).resolve().parent / "protocol_bots"
@@ -25,11 +27,15 @@ def tournament(
     limits: SandboxLimits | None = None,
     seed: int = 1,
 ) -> TournamentResult:
+    extra: dict[str, object] = {}
+    if programs:
+        extra["agent_programs"] = programs
+    if limits is not None:
+        extra["limits"] = limits
     return run_tournament(
         TournamentConfig(
             strategies=strategies, auctions=auctions, out_dir=str(out), seed=seed, jobs=jobs,
-            agent_timeout_s=timeout, agent_modules=modules, agent_programs=programs,
-            limits=limits or SandboxLimits(), plots=False,
+            agent_timeout_s=timeout, agent_modules=modules, plots=False, **extra,  # type: ignore[arg-type]
         )
     )
 
