@@ -1,0 +1,70 @@
+"""External bidders play whole tournaments: the example bots, the Python worker, exec: seats, determinism."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from game.cli.main import main
+from tests.protocol_helpers import BOTS, EXAMPLES, failures, seats, tournament
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.parametrize("command", [f"{sys.executable} {EXAMPLES / 'bots' / 'truthful.py'}", f"node {EXAMPLES / 'bots' / 'truthful.js'}"])
+def test_each_example_bot_plays_a_complete_tournament(tmp_path: Path, command: str) -> None:
+    if command.startswith("node") and NODE is None:
+        pytest.skip("node is not installed")
+    result = tournament(tmp_path, ("bot", "truthful", "reducer"), programs=(("bot", command),), auctions=3)
+    assert result.done == 3
+    rows = [r for r in seats(tmp_path) if r[2] == "bot"]
+    assert len(rows) == 3 and any(r[4] > 0 for r in rows)  # it sat in every auction and won spectrum
+    assert not [f for f in failures(tmp_path) if f[1] == "bot"]
+    logs = list((tmp_path / "agent-logs").iterdir())
+    assert logs  # per-seat stderr logs under the tournament's directory
+
+
+def test_a_tournament_reuses_one_process_per_seat(tmp_path: Path) -> None:
+    tournament(tmp_path, ("bot", "truthful"), programs=(("bot", f"{sys.executable} {EXAMPLES / 'bots' / 'truthful.py'}"),),
+               auctions=4)
+    # seats 'bot' over 4 auctions: one log (one process) per seat kept by the single worker, not one per auction
+    assert len(list((tmp_path / "agent-logs").iterdir())) <= 2
+
+
+def test_the_worker_plays_an_agent_class_exactly_as_in_process(tmp_path: Path) -> None:
+    """The built-in truthful strategy through the protocol wins what it wins in process (the adapter loses nothing)."""
+    tournament(tmp_path / "external", ("truthful-copy", "reducer"), modules=(str(BOTS / "truthful_copy.py"),), auctions=2)
+    tournament(tmp_path / "inside", ("truthful", "reducer"), auctions=2)
+    outside = [(a, b, lots, won, value, utility) for a, b, _, lots, won, value, utility in seats(tmp_path / "external")]
+    inside = [(a, b, lots, won, value, utility) for a, b, _, lots, won, value, utility in seats(tmp_path / "inside")]
+    assert outside == inside
+    assert not failures(tmp_path / "external")
+
+
+def test_same_seed_same_csv_bytes_for_any_jobs_with_external_agents(tmp_path: Path) -> None:
+    bot = f"{sys.executable} {EXAMPLES / 'bots' / 'truthful.py'}"
+    common = {"programs": (("bot", bot),), "modules": (str(EXAMPLES / "my_agent.py"),), "auctions": 4, "seed": 7}
+    tournament(tmp_path / "one", ("bot", "shaded", "truthful"), jobs=1, **common)  # type: ignore[arg-type]
+    tournament(tmp_path / "two", ("bot", "shaded", "truthful"), jobs=2, **common)  # type: ignore[arg-type]
+    one = (tmp_path / "one" / "auctions.csv").read_bytes()
+    assert one == (tmp_path / "two" / "auctions.csv").read_bytes()
+    assert b"bot" in one and b"shaded" in one
+
+
+def test_auction_command_seats_exec_programs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.json"
+    bidders = f'jazz=exec:"{sys.executable} {EXAMPLES / "bots" / "truthful.py"}",zong=truthful,ufone=reducer'
+    assert main(["auction", "--bidders", bidders, "--seed", "3", "--json", str(out), "--quiet"]) == 0
+    document = json.loads(out.read_text())
+    assert document["bidders"]["jazz"]["strategy"].startswith("exec:")
+    assert document["agent_failures"] == []
+    assert sum(document["bidders"]["jazz"]["lots"].values()) > 0
+
+
+def test_auction_command_refuses_an_empty_exec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["auction", "--bidders", "jazz=exec:,zong=truthful"]) == 2
+    assert "exec:" in capsys.readouterr().err
