@@ -283,7 +283,11 @@ class Worker:
             view = view_from_round(message, self.scenario, self.bidder)
             answer = self.agent.bid(view)
             if not isinstance(answer, RoundBids):
-                raise TypeError(f"bid() returned {type(answer).__name__}, not RoundBids")
+                # Passed on as the answer it is, so the engine refuses it as `invalid` bids.
+                print(f"bid() returned {type(answer).__name__}, not RoundBids", file=sys.stderr, flush=True)
+                self.send({"type": "bids", "round": round_number,
+                           "bids": f"bid() returned {type(answer).__name__}, not RoundBids: {answer!r:.200}"})
+                return
             reply = bids_message(round_number, answer)
         except MemoryError as exc:
             self.error(exc)
