@@ -16,13 +16,13 @@ import pytest
 
 pytest.importorskip("pygame_gui")
 
-import pygame_gui  # noqa: E402
+import pygame_gui
 
-from game.agents.external import ExternalAgent  # noqa: E402
-from game.sessions.match import Match  # noqa: E402
-from game.ui.app import App  # noqa: E402
-from game.ui.setup import PROGRAM_LABEL, SetupScene  # noqa: E402
-from tests.protocol_helpers import EXAMPLES  # noqa: E402
+from game.agents.external import ExternalAgent
+from game.sessions.match import Match
+from game.ui.app import App
+from game.ui.setup import PROGRAM_LABEL, SetupScene
+from tests.protocol_helpers import EXAMPLES
 
 
 @pytest.fixture
