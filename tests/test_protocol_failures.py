@@ -17,14 +17,16 @@ from game.protocol.sandbox import SandboxLimits
 from tests.protocol_helpers import failures, python_bot, seats, tournament
 
 
-def _run(tmp_path: Path, mode: str, *, timeout: float = 3.0, overruns: int = 3) -> list[tuple[str, str, int, str, str]]:
+def _run(
+    tmp_path: Path, mode: str, *, timeout: float = 3.0, overruns: int = 3, auctions: int = 1
+) -> list[tuple[str, str, int, str, str]]:
     result = tournament(
         tmp_path, ("bad", "truthful"), programs=(("bad", python_bot("misbehave.py", mode)),), timeout=timeout,
-        limits=SandboxLimits(max_overruns=overruns),
+        limits=SandboxLimits(max_overruns=overruns), auctions=auctions,
     )
-    assert result.done == 1  # the run went on to the end
+    assert result.done == auctions  # the run went on to the end
     rows = seats(tmp_path)
-    assert [r[2] for r in rows] == ["bad", "truthful", "bad"]
+    assert [r[2] for r in rows][:3] == ["bad", "truthful", "bad"]
     assert rows[1][4] > 0  # the honest seat won spectrum: the auction was played out
     return [f for f in failures(tmp_path) if f[1] == "bad"]
 
@@ -82,3 +84,18 @@ def test_an_error_message_is_recorded_as_the_agent_said_it(tmp_path: Path) -> No
     found = _run(tmp_path, "error")
     assert kinds(found) == {(2, "error")}
     assert "my model is not loaded" in found[0][4]
+
+
+def test_after_a_crash_the_next_auction_gets_a_fresh_process_and_each_keeps_its_log(tmp_path: Path) -> None:
+    found = _run(tmp_path, "exit", auctions=3)
+    # Auctions 1 and 3 seat the bot twice, auction 2 once: every seat crashed in round 2 of its own auction.
+    assert [f[3] for f in found] == ["crash"] * 5
+    logs = sorted(p.name for p in (tmp_path / "agent-logs").iterdir())
+    assert len(logs) == 5, logs  # one stderr log per process started
+
+
+def test_a_program_of_another_protocol_version_is_stopped_as_invalid(tmp_path: Path) -> None:
+    found = _run(tmp_path, "v2")
+    assert (0, "invalid") in kinds(found)
+    assert kinds(found) <= {(0, "invalid"), (1, "refused")}  # sitting out, it misses the round-1 obligation
+    assert "protocol version 2" in found[0][4]

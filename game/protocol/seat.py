@@ -128,8 +128,14 @@ class Seat:
     def alive(self) -> bool:
         return self.sandboxed is not None and self.sandboxed.process.poll() is None
 
+    def __post_init__(self) -> None:
+        self._log_base = self.stderr_log
+
     def _launch(self) -> None:
-        if self.stderr_log is not None:
+        if self._log_base is not None:
+            # Each process of the seat gets its own log, so a restart keeps the last words of the one that died.
+            base = self._log_base
+            self.stderr_log = base if not self.launches else base.with_name(f"{base.stem}.{self.launches + 1}{base.suffix}")
             self.stderr_log.parent.mkdir(parents=True, exist_ok=True)
         self.sandboxed = launch(self.program.argv, limits=self.limits, stderr_log=self.stderr_log)
         process = self.sandboxed.process

@@ -4,7 +4,7 @@ Standard library only. Round 1: 10 lots of 2600 and 3500 MHz (over the obligatio
 ``flood`` prints 20 MB of junk lines then bids; ``sleep`` sleeps 30 s; ``exit`` exits with status 3;
 ``garbage`` answers a line that is not a protocol message; ``memory`` allocates 4 GiB; ``error`` sends an
 error message; ``badbids`` sends bids with negative lots; ``late`` answers round 2 after the limit, then
-behaves. Other rounds: maintain.
+behaves. ``v2`` says hello in protocol version 2. Other rounds: maintain.
 """
 
 import json
@@ -19,7 +19,7 @@ def send(message):
     sys.stdout.flush()
 
 
-send({"type": "hello", "protocol": 1})
+send({"type": "hello", "protocol": 2 if MODE == "v2" else 1})
 for line in sys.stdin:
     message = json.loads(line)
     if message["type"] == "start":
