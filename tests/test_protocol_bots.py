@@ -68,3 +68,23 @@ def test_auction_command_seats_exec_programs(tmp_path: Path, capsys: pytest.Capt
 def test_auction_command_refuses_an_empty_exec(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["auction", "--bidders", "jazz=exec:,zong=truthful"]) == 2
     assert "exec:" in capsys.readouterr().err
+
+
+def test_auction_command_limits_an_exec_program_and_keeps_its_log(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    logs = tmp_path / "logs"
+    bidders = f'jazz=exec:"{sys.executable} {BOTS / "misbehave.py"} sleep",zong=truthful,ufone=truthful'
+    assert main(["auction", "--bidders", bidders, "--seed", "3", "--json", str(out), "--quiet",
+                 "--agent-timeout", "0.3", "--agent-overruns", "1", "--agent-logs", str(logs)]) == 0
+    failures = json.loads(out.read_text())["agent_failures"]
+    assert [(f["round"], f["bidder"], f["kind"]) for f in failures] == [(2, "jazz", "timeout")]
+    assert list(logs.iterdir())
+
+
+@pytest.mark.parametrize("command", ["auction", "tournament"])
+def test_bad_limit_flags_are_all_named_with_exit_2(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [command, "--agent-memory", "1", "--agent-overruns", "0"]
+    argv += ["--bidders", "jazz=truthful"] if command == "auction" else ["--strategies", "truthful", "--out", "x"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--agent-memory: must be at least 64, got 1" in err and "--agent-overruns: must be at least 1, got 0" in err

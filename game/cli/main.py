@@ -51,6 +51,12 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--seed", type=seed_arg, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
     _add_report_args(p)
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
+    p.add_argument(
+        "--agent-timeout", type=float, default=5.0, metavar="SECONDS",
+        help="per-round wall-clock limit of an exec: program's answer (past it the seat maintains; default: %(default)s)",
+    )
+    tournament.add_limit_args(p)
+    p.add_argument("--agent-logs", metavar="DIR", help="where exec: programs' stderr logs go (default: a temporary directory)")
 
 
 def _add_report_args(p: argparse.ArgumentParser) -> None:
@@ -168,6 +174,13 @@ def cmd_auction(args: argparse.Namespace) -> int:
     for bidder in plan:
         strategies[bidder] = "plan"
     scripted = parse_bidders(args.bidders, scenario) if args.bidders else {}
+    problems = tournament.limit_problems(args)
+    if not args.agent_timeout > 0:
+        problems.append(f"--agent-timeout: a positive number of seconds, got {args.agent_timeout}")
+    if problems:
+        raise UserError("; ".join(problems))
+    limits = tournament.limits_from_args(args, args.agent_timeout)
+    log_dir = Path(args.agent_logs) if args.agent_logs else None
     both = [b for b in scripted if b in plan]
     if both:
         raise UserError(f"{', '.join(both)} named both in --plan and --bidders; give each bidder one agent")
@@ -183,7 +196,10 @@ def cmd_auction(args: argparse.Namespace) -> int:
             agents[bidder] = PlanAgent(bidder, valuations[bidder], agent_rng(args.seed, bidder), plan[bidder])
             strict.add(bidder)
         else:
-            agents[bidder] = make_agent(strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder))
+            agents[bidder] = make_agent(
+                strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder),
+                limits=limits, log_dir=log_dir,
+            )
     auction = ClockAuction(scenario, bidders, seed=args.seed)
     log_file = open(args.log, "w", encoding="utf-8") if args.log is not None else None  # noqa: SIM115
     try:

@@ -11,6 +11,7 @@ finished auction (exit 130) and ``--resume`` continues. Never imports pygame.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -61,16 +62,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="register strategy NAME as an external program that speaks the bidder protocol, run sandboxed "
         '(repeatable; e.g. --agent-cmd botjs="node examples/bots/truthful.js"; see docs/PROTOCOL.md)',
     )
-    defaults = SandboxLimits()
-    p.add_argument("--agent-memory", type=int, default=defaults.memory_mb, metavar="MB",
-                   help="address-space limit of each external agent process (default: %(default)s)")
-    p.add_argument("--agent-cpu", type=int, default=defaults.cpu_seconds, metavar="SECONDS",
-                   help="CPU-time limit of each external agent process over its life (default: %(default)s)")
-    p.add_argument("--agent-overruns", type=int, default=defaults.max_overruns, metavar="N",
-                   help="per-round time overruns in one auction after which an external agent's process is killed "
-                   "and its seat maintains for the rest of the auction (default: %(default)s)")
-    p.add_argument("--agent-stderr", type=int, default=defaults.stderr_bytes, metavar="BYTES",
-                   help="size limit of each external agent's stderr log in DIR/agent-logs/ (default: %(default)s)")
+    add_limit_args(p)
     p.add_argument("--backend", choices=("local", "ray"), default="local", help="where auctions run (default: %(default)s)")
     p.add_argument("--ray-address", help="Ray cluster to join (default: start a local one)")
     p.add_argument("--resume", action="store_true", help="continue the tournament already in DIR")
@@ -82,6 +74,38 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--only-auction", type=int, metavar="N", help="re-run auction N (from 1) alone and print it")
     p.add_argument("--log", metavar="LOG.jsonl", help="with --only-auction: write its round log (python run.py replay LOG)")
     p.add_argument("--quiet", action="store_true", help="do not print the leaderboard")
+
+
+def add_limit_args(p: argparse.ArgumentParser) -> None:
+    """Flags for the limits of external agent processes (shared by `tournament` and `auction`)."""
+    defaults = SandboxLimits()
+    p.add_argument("--agent-memory", type=int, default=defaults.memory_mb, metavar="MB",
+                   help="address-space limit of each external agent process (default: %(default)s)")
+    p.add_argument("--agent-cpu", type=int, default=defaults.cpu_seconds, metavar="SECONDS",
+                   help="CPU-time limit of each external agent process over its life (default: %(default)s)")
+    p.add_argument("--agent-overruns", type=int, default=defaults.max_overruns, metavar="N",
+                   help="per-round time overruns in one auction after which an external agent's process is killed "
+                   "and its seat maintains for the rest of the auction (default: %(default)s)")
+    p.add_argument("--agent-stderr", type=int, default=defaults.stderr_bytes, metavar="BYTES",
+                   help="size limit of each external agent's stderr log in DIR/agent-logs/ (default: %(default)s)")
+
+
+def limit_problems(args: argparse.Namespace) -> list[str]:
+    return [
+        f"{flag}: must be at least {least}, got {value}"
+        for flag, value, least in (
+            ("--agent-memory", args.agent_memory, 64), ("--agent-cpu", args.agent_cpu, 1),
+            ("--agent-overruns", args.agent_overruns, 1), ("--agent-stderr", args.agent_stderr, 0),
+        )
+        if value < least
+    ]
+
+
+def limits_from_args(args: argparse.Namespace, round_seconds: float | None) -> SandboxLimits:
+    return SandboxLimits(
+        memory_mb=args.agent_memory, cpu_seconds=args.agent_cpu, max_overruns=args.agent_overruns,
+        stderr_bytes=args.agent_stderr, round_seconds=round_seconds if round_seconds is not None else math.inf,
+    )
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -103,14 +127,7 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
             raise TournamentError(str(exc)) from None
     if args.agent_timeout != args.agent_timeout:  # nan would silently mean "no limit"
         raise TournamentError(f"--agent-timeout: a number of seconds (0 for no limit), got {args.agent_timeout}")
-    problems = [
-        f"{flag}: must be at least {least}, got {value}"
-        for flag, value, least in (
-            ("--agent-memory", args.agent_memory, 64), ("--agent-cpu", args.agent_cpu, 1),
-            ("--agent-overruns", args.agent_overruns, 1), ("--agent-stderr", args.agent_stderr, 0),
-        )
-        if value < least
-    ]
+    problems = limit_problems(args)
     programs: list[tuple[str, str]] = []
     for text in args.agent_cmd:
         name, sep, command = text.partition("=")
@@ -131,10 +148,7 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
         agent_timeout_s=args.agent_timeout if args.agent_timeout and args.agent_timeout > 0 else None,
         agent_modules=tuple(args.agent_module),
         agent_programs=tuple(programs),
-        limits=SandboxLimits(
-            memory_mb=args.agent_memory, cpu_seconds=args.agent_cpu, max_overruns=args.agent_overruns,
-            stderr_bytes=args.agent_stderr,
-        ),
+        limits=limits_from_args(args, None),
         backend=args.backend,
         ray_address=args.ray_address,
         resume=args.resume,
