@@ -336,8 +336,8 @@ class Seat:
             if want == "ready" and isinstance(message, Ready) and message.auction_id == check.get("auction_id"):
                 report_junk()
                 return message
-            # A valid message that is not the one awaited (a late answer to an earlier round): skipped.
-            if isinstance(message, Bids) and message.round < int(check.get("round", 0)):
+            # A late answer to an earlier round (of this auction, or the last one's): skipped.
+            if isinstance(message, Bids) and (want == "ready" or message.round < int(check.get("round", 0))):
                 continue
             junk += 1
             first = first or f"unexpected {message.type} message while waiting for {want}: {quote(line)}"
