@@ -4,7 +4,8 @@
    in the sandbox): a real ``round`` message of a Pakistan auction out, its
    ``bids`` back, parsed and checked (wall clock: two processes take part).
 2. Complete auctions per second with all three seats external Python clients
-   (the example bot), one engine process (wall clock).
+   (the example bot; then our Python worker playing ``examples/my_agent.py``'s
+   ``shaded`` class), one engine process (wall clock).
 3. A tournament whose seats are all sandboxed external clients, on 2 cores:
    two engine worker processes (as ``--jobs 2``), each with its three agent
    processes kept from auction to auction, as the tournament's pool runs them.
@@ -88,21 +89,24 @@ def _stub_optimum() -> None:
     welfare.optimal_allocation = outcome_as_optimum
 
 
-def external_auctions(seconds: float, log_dir: str, first: int = 1, step: int = 1) -> tuple[float, int, float]:
+def external_auctions(
+    seconds: float, log_dir: str, first: int = 1, step: int = 1, program: Program = BOT
+) -> tuple[float, int, float]:
     """(auctions/s after the first auction, auctions, seconds of the first) with three external seats, pooled."""
     from game.tournament.play import AuctionPlayer, AuctionTask, TournamentSetup
 
     _stub_optimum()
-    setup = TournamentSetup("pakistan-2026", tuple(BIDDERS), 5.0, programs=(BOT,), log_dir=log_dir)
+    setup = TournamentSetup("pakistan-2026", tuple(BIDDERS), 5.0, programs=(program,), log_dir=log_dir)
     player = AuctionPlayer(setup)
+    seating = (program.name,) * 3
     t0 = time.perf_counter()
-    player.play(AuctionTask(first, first, ("bot", "bot", "bot")))
+    player.play(AuctionTask(first, first, seating))
     first_s = time.perf_counter() - t0
     n = 0
     index = first + step
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        record = player.play(AuctionTask(index, index, ("bot", "bot", "bot")))
+        record = player.play(AuctionTask(index, index, seating))
         assert not any(s.failures for s in record.seats), [s.failures for s in record.seats]
         n += 1
         index += step
@@ -167,6 +171,14 @@ def main() -> int:
         one, n1, first = external_auctions(args.seconds, tmp)
     print(f"complete auctions, 3 external Python clients, 1 engine process: {one:6.1f}/s "
           f"({n1} auctions; the first, which starts the 3 processes, took {first:.2f} s)")
+
+    from game.agents.external import module_programs
+
+    shaded = next(p for p in module_programs(str(ROOT / "examples" / "my_agent.py")) if p.name == "shaded")
+    with tempfile.TemporaryDirectory() as tmp:
+        worker, n_w, first_w = external_auctions(args.seconds, tmp, program=shaded)
+    print(f"complete auctions, 3 --agent-module seats (examples/my_agent.py 'shaded' in the Python worker), "
+          f"1 engine process: {worker:6.1f}/s ({n_w} auctions; the first took {first_w:.2f} s)")
 
     two, n2 = tournament_two_cores(args.seconds)
     print(f"tournament, all seats sandboxed external clients, 2 engine processes (--jobs 2): {two:6.1f} auctions/s "
