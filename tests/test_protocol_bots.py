@@ -88,3 +88,16 @@ def test_bad_limit_flags_are_all_named_with_exit_2(command: str, capsys: pytest.
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "--agent-memory: must be at least 64, got 1" in err and "--agent-overruns: must be at least 1, got 0" in err
+
+
+@pytest.mark.parametrize("command", ["auction", "tournament"])
+def test_a_program_that_does_not_exist_is_refused_before_the_run(command: str, capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    if command == "auction":
+        argv = ["auction", "--bidders", "jazz=exec:no-such-bot --fast,zong=truthful"]
+    else:
+        argv = ["tournament", "--agent-cmd", "b=no-such-bot --fast", "--strategies", "b,truthful", "--out",
+                str(tmp_path / "out")]
+    assert main(argv) == 2
+    assert "program 'no-such-bot' not found on PATH" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "auctions.sqlite").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -60,11 +61,14 @@ def parse_exec(spec: str, name: str | None = None) -> Program:
         raise ProgramError(f"command {command!r}: {exc}") from None
     if not argv:
         raise ProgramError(f"{spec!r}: give the program's command after 'exec:', e.g. exec:\"node examples/bots/truthful.js\"")
-    # Relative paths in the command are ours (the program starts in a fresh empty directory).
-    resolved = tuple(
-        str(Path(a).resolve()) if (i > 0 or "/" in a) and not a.startswith("-") and Path(a).exists() else a
-        for i, a in enumerate(argv)
-    )
+    # Relative paths in the command are ours (the program starts in a fresh empty directory), and the program
+    # itself is found on our PATH now: the sandbox's PATH is not ours.
+    found = shutil.which(argv[0]) if "/" not in argv[0] else (argv[0] if Path(argv[0]).is_file() else None)
+    if found is None:
+        raise ProgramError(f"command {command!r}: program {argv[0]!r} not found" + (" on PATH" if "/" not in argv[0] else ""))
+    resolved = (str(Path(found).absolute()), *(
+        str(Path(a).resolve()) if not a.startswith("-") and Path(a).exists() else a for a in argv[1:]
+    ))
     return Program(name or spec, resolved, "exec", command)
 
 
