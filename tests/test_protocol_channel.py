@@ -84,3 +84,47 @@ def test_a_reader_that_never_reads_makes_a_write_time_out() -> None:
     channel.close()
     os.close(writer)
     os.close(reader)
+
+
+def test_a_socket_carries_the_same_messages_to_a_bot() -> None:
+    """A TCP-style transport is one more Channel: the example bot plays a round over a socket, messages unchanged."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from game.economics.values import draw_valuations
+    from game.engine.allocation import ClockAuction
+    from game.protocol.channel import SocketChannel
+    from game.protocol.messages import dumps, parse_agent_message, round_message, start_message
+    from game.records.view import build_view
+    from game.scenario import load_scenario
+
+    scenario = load_scenario("pakistan-2026")
+    bidders = ["jazz", "zong", "ufone"]
+    values = draw_valuations(scenario, bidders, 4)
+    auction = ClockAuction(scenario, bidders, seed=4)
+    ours, theirs = socket.socketpair()
+    bot = Path(__file__).resolve().parent.parent / "examples" / "bots" / "truthful.py"
+    process = subprocess.Popen([sys.executable, str(bot)], stdin=theirs, stdout=theirs)
+    theirs.close()
+    channel = SocketChannel(ours)
+    try:
+        deadline = time.monotonic() + 20
+        channel.send(dumps(start_message(scenario, auction_id="a1", bidder="jazz", bidders=bidders,
+                                         values=values["jazz"])) + "\n", deadline)
+        assert parse_agent_message(channel.receive(deadline)).type == "hello"
+        assert parse_agent_message(channel.receive(deadline)).type == "ready"
+        channel.send(dumps(round_message(build_view(auction, "jazz"), auction_id="a1")) + "\n", deadline)
+        bids = parse_agent_message(channel.receive(deadline))
+        assert bids.type == "bids" and bids.round == 1
+        assert json.loads(dumps({"type": "quit"}))["type"] == "quit"
+        channel.send(dumps({"type": "quit"}) + "\n", deadline)
+        assert process.wait(timeout=10) == 0
+        with pytest.raises(ChannelClosed):
+            channel.receive(time.monotonic() + 5)
+    finally:
+        channel.close()
+        if process.poll() is None:
+            process.kill()

@@ -3,8 +3,8 @@
 A :class:`Channel` moves newline-delimited lines and knows nothing of their
 meaning, so a new transport (a TCP socket for a seat on another machine)
 is one more subclass and changes no message. :class:`StdioChannel` talks to
-a local process over its stdin/stdout pipes without ever blocking past a
-deadline: a silent, stuck or flooding agent costs the engine at most the time
+a local process over its stdin/stdout pipes, :class:`SocketChannel` over a
+connected socket, both without ever blocking past a deadline: a silent, stuck or flooding agent costs the engine at most the time
 it was given. Never imports pygame.
 """
 
@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import select
+import socket
 import time
 from abc import ABC, abstractmethod
 from typing import IO
@@ -56,13 +57,12 @@ class Channel(ABC):
         """Close our ends; the other side sees end of input."""
 
 
-class StdioChannel(Channel):
-    """Lines over a child process's stdin (our writes) and stdout (our reads), non-blocking."""
+class FdChannel(Channel):
+    """Lines over a pair of file descriptors (pipes or a socket), non-blocking, every wait bounded by a deadline."""
 
-    def __init__(self, stdin: IO[bytes], stdout: IO[bytes], *, max_line: int = MAX_LINE_BYTES) -> None:
-        self._in = stdin.fileno()
-        self._out = stdout.fileno()
-        self._files = (stdin, stdout)
+    def __init__(self, write_fd: int, read_fd: int, *, max_line: int = MAX_LINE_BYTES) -> None:
+        self._in = write_fd
+        self._out = read_fd
         os.set_blocking(self._in, False)
         os.set_blocking(self._out, False)
         self._buffer = bytearray()
@@ -132,6 +132,31 @@ class StdioChannel(Channel):
                 return
 
     def close(self) -> None:
+        for fd in {self._in, self._out}:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class StdioChannel(FdChannel):
+    """Lines over a child process's stdin (our writes) and stdout (our reads)."""
+
+    def __init__(self, stdin: IO[bytes], stdout: IO[bytes], *, max_line: int = MAX_LINE_BYTES) -> None:
+        super().__init__(stdin.fileno(), stdout.fileno(), max_line=max_line)
+        self._files = (stdin, stdout)
+
+    def close(self) -> None:
         for f in self._files:
             with contextlib.suppress(OSError):
                 f.close()
+
+
+class SocketChannel(FdChannel):
+    """Lines over a connected stream socket (a seat on another machine): the same framing, deadlines and errors."""
+
+    def __init__(self, sock: socket.socket, *, max_line: int = MAX_LINE_BYTES) -> None:
+        super().__init__(sock.fileno(), sock.fileno(), max_line=max_line)
+        self._socket = sock
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.close()
