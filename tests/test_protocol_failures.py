@@ -99,3 +99,10 @@ def test_a_program_of_another_protocol_version_is_stopped_as_invalid(tmp_path: P
     assert (0, "invalid") in kinds(found)
     assert kinds(found) <= {(0, "invalid"), (1, "refused")}  # sitting out, it misses the round-1 obligation
     assert "protocol version 2" in found[0][4]
+
+
+def test_a_sigkill_we_did_not_send_counts_as_memory(tmp_path: Path) -> None:
+    """A memory cgroup's out-of-memory killer leaves no message, only SIGKILL; we never kill without recording why."""
+    found = _run(tmp_path, "sigkill")
+    assert kinds(found) == {(2, "memory")}
+    assert "SIGKILL" in found[0][4] and "most likely out of memory" in found[0][4]

@@ -205,6 +205,8 @@ class Seat:
         if process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 code = process.wait(timeout=2)
+        # SIGKILL that we did not send: the kernel's out-of-memory killer (a memory cgroup) is the usual sender.
+        oom_kill = code == -signal.SIGKILL and not self._killed_by_us
         self.kill()
         tail = self._stderr_tail()
         last = next((ln.strip() for ln in reversed(tail.splitlines()) if ln.strip()), "")
@@ -217,8 +219,9 @@ class Seat:
         else:
             how = f"exited with status {code}"
         rest = "; the bidder maintains its demand for the rest of the auction"
-        if memory_signs(tail):
-            self._fail("memory", f"ran out of memory (limit {self.limits.memory_mb} MB) and {how}{said}{log}{rest}")
+        if memory_signs(tail) or oom_kill:
+            why = "ran out of memory" if not oom_kill or memory_signs(tail) else "was most likely out of memory"
+            self._fail("memory", f"{why} (limit {self.limits.memory_mb} MB) and {how}{said}{log}{rest}")
         elif code is not None and code < 0 and -code == getattr(signal, "SIGXCPU", -1):
             self._fail("timeout", f"used up its CPU time limit of {self.limits.cpu_seconds} s and {how}{log}{rest}")
         else:

@@ -4,7 +4,7 @@ Standard library only. Round 1: 10 lots of 2600 and 3500 MHz (over the obligatio
 ``flood`` prints 20 MB of junk lines then bids; ``sleep`` sleeps 30 s; ``exit`` exits with status 3;
 ``garbage`` answers a line that is not a protocol message; ``memory`` allocates 4 GiB; ``error`` sends an
 error message; ``badbids`` sends bids with negative lots; ``late`` answers round 2 after the limit, then
-behaves. ``v2`` says hello in protocol version 2. Other rounds: maintain.
+behaves. ``sigkill`` is killed by SIGKILL (as by the out-of-memory killer); ``v2`` says hello in protocol version 2. Other rounds: maintain.
 """
 
 import json
@@ -39,6 +39,11 @@ for line in sys.stdin:
                 time.sleep(30)
             elif MODE == "exit":
                 sys.exit(3)
+            elif MODE == "sigkill":  # as the kernel's out-of-memory killer would
+                import os
+                import signal
+
+                os.kill(os.getpid(), signal.SIGKILL)
             elif MODE == "garbage":
                 sys.stdout.write("hello, I am not JSON\n")
                 sys.stdout.flush()
