@@ -1,7 +1,8 @@
 """An example agent for tournaments: ``--agent-module examples/my_agent.py --strategies shaded,truthful``.
 
-The file defines Agent subclasses with a ``strategy`` name; the tournament
-imports it (in every worker) and registers each one under that name. See
+The file defines Agent subclasses with a ``strategy`` name; each one becomes
+a strategy under that name and plays in sandboxed worker processes that speak
+the bidder protocol (the tournament's own process never imports this file). See
 docs/AGENTS.md for the interface. An agent reads only its view and its own
 values; it never sees the auction object or another bidder's values.
 """

@@ -44,12 +44,19 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument(
         "--bidders",
         metavar="BIDDER=STRATEGY,...",
-        help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=truthful "
-        "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
+        help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=exec:\"node examples/bots/truthful.js\" "
+        "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH, or exec:CMD: any program that "
+        "speaks the bidder protocol, run sandboxed; see docs/PROTOCOL.md)",
     )
     p.add_argument("--seed", type=seed_arg, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
     _add_report_args(p)
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
+    p.add_argument(
+        "--agent-timeout", type=float, default=5.0, metavar="SECONDS",
+        help="per-round wall-clock limit of an exec: program's answer (past it the seat maintains; default: %(default)s)",
+    )
+    tournament.add_limit_args(p)
+    p.add_argument("--agent-logs", metavar="DIR", help="where exec: programs' stderr logs go (default: a temporary directory)")
 
 
 def _add_report_args(p: argparse.ArgumentParser) -> None:
@@ -88,12 +95,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def split_specs(text: str) -> list[str]:
+    """Split ``a=x,b=exec:"cmd --flag a,b"`` at the commas outside quotes (quotes are kept for :mod:`shlex`).
+
+    >>> split_specs('jazz=exec:"node bot.js",zong=truthful')
+    ['jazz=exec:"node bot.js"', 'zong=truthful']
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    for c in text:
+        if quote is None and c == ",":
+            parts.append("".join(current))
+            current = []
+            continue
+        if quote is None and c in "'\"":
+            quote = c
+        elif c == quote:
+            quote = None
+        current.append(c)
+    parts.append("".join(current))
+    return parts
+
+
 def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
-    """``jazz=truthful,zong=reducer`` -> {bidder: strategy}; unknown names raise :class:`UserError`."""
+    """``jazz=truthful,zong=exec:"node bot.js"`` -> {bidder: strategy}; unknown names raise :class:`UserError`."""
+    from game.agents.external import EXEC_PREFIX, ProgramError, parse_exec
     from game.agents.registry import PLAN_PREFIX, known_strategies
 
     result: dict[str, str] = {}
-    for part in (p.strip() for p in text.split(",")):
+    for part in (p.strip() for p in split_specs(text)):
         if not part:
             continue
         bidder, sep, strategy = part.partition("=")
@@ -106,10 +137,15 @@ def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
             )
         if bidder in result:
             raise UserError(f"--bidders: {bidder} is named twice")
-        if not strategy.startswith(PLAN_PREFIX) and strategy not in known_strategies():
+        if strategy.startswith(EXEC_PREFIX):
+            try:
+                parse_exec(strategy)
+            except ProgramError as exc:
+                raise UserError(f"--bidders: {bidder}: {exc}") from None
+        elif not strategy.startswith(PLAN_PREFIX) and strategy not in known_strategies():
             raise UserError(
                 f"--bidders: unknown strategy {strategy!r} for {bidder}; known strategies: "
-                f"{', '.join(known_strategies())}, or plan:PATH"
+                f"{', '.join(known_strategies())}, plan:PATH, or exec:CMD (a program that speaks the bidder protocol)"
             )
         if strategy.startswith(PLAN_PREFIX) and not strategy[len(PLAN_PREFIX):].strip():
             raise UserError(f"--bidders: {bidder}={strategy}: give the plan file after 'plan:', e.g. {bidder}=plan:PLAN.json")
@@ -125,6 +161,7 @@ def agent_rng(seed: int, bidder: str) -> np.random.Generator:
 
 
 def cmd_auction(args: argparse.Namespace) -> int:
+    from game.agents.external import begin_external, close_external, failures_of, finish_external
     from game.agents.registry import make_agent
     from game.economics.values import draw_valuations
 
@@ -137,6 +174,13 @@ def cmd_auction(args: argparse.Namespace) -> int:
     for bidder in plan:
         strategies[bidder] = "plan"
     scripted = parse_bidders(args.bidders, scenario) if args.bidders else {}
+    problems = tournament.limit_problems(args)
+    if not args.agent_timeout > 0:
+        problems.append(f"--agent-timeout: a positive number of seconds, got {args.agent_timeout}")
+    if problems:
+        raise UserError("; ".join(problems))
+    limits = tournament.limits_from_args(args, args.agent_timeout)
+    log_dir = Path(args.agent_logs) if args.agent_logs else None
     both = [b for b in scripted if b in plan]
     if both:
         raise UserError(f"{', '.join(both)} named both in --plan and --bidders; give each bidder one agent")
@@ -152,20 +196,27 @@ def cmd_auction(args: argparse.Namespace) -> int:
             agents[bidder] = PlanAgent(bidder, valuations[bidder], agent_rng(args.seed, bidder), plan[bidder])
             strict.add(bidder)
         else:
-            agents[bidder] = make_agent(strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder))
+            agents[bidder] = make_agent(
+                strategies[bidder], bidder, scenario, valuations[bidder], agent_rng(args.seed, bidder),
+                limits=limits, log_dir=log_dir,
+            )
     auction = ClockAuction(scenario, bidders, seed=args.seed)
     log_file = open(args.log, "w", encoding="utf-8") if args.log is not None else None  # noqa: SIM115
     try:
         writer = RoundLogWriter(log_file) if log_file else None
         if writer:
             writer.header(auction)
+        begin_external(agents, auction)  # programs (exec:CMD) get `start`; each runs sandboxed
         run = run_allocation(auction, agents, strict=strict, on_round=writer.round if writer else None)
+        finish_external(agents, auction)
         if writer:
             writer.outcome(run.outcome)
     finally:
+        close_external(agents.values())
         if log_file:
             log_file.close()
-    return _report(args, auction, strategies, run.failures)
+    failures = sorted([*run.failures, *failures_of(agents)], key=lambda f: f.round)
+    return _report(args, auction, strategies, failures)
 
 
 def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decimal | None, Decimal | None]:

@@ -11,10 +11,12 @@ finished auction (exit 130) and ``--resume`` continues. Never imports pygame.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from game.cli.common import UserError, check_output_path
+from game.protocol.sandbox import SandboxLimits
 from game.scenario import ScenarioError
 from game.scenario.units import fmt_usd
 from game.tournament.leaderboard import leaderboard_text
@@ -47,12 +49,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--bidders", help="operator seats, comma-separated (default: the scenario's default bidders)")
     p.add_argument(
         "--agent-timeout", type=float, default=2.0, metavar="SECONDS",
-        help="per-round time limit for an agent's answer; 0 (or less) for none (default: %(default)s)",
+        help="per-round wall-clock limit for an agent's answer (external agents: enforced by us; past it the "
+        "seat maintains); 0 (or less) for none (default: %(default)s)",
     )
     p.add_argument(
         "--agent-module", action="append", default=[], metavar="PATH_OR_MODULE",
-        help="Python file or module defining Agent subclasses to add as strategies (repeatable; see docs/AGENTS.md)",
+        help="Python file or module defining Agent subclasses to add as strategies; each class plays in sandboxed "
+        "worker processes, never in ours (repeatable; see docs/AGENTS.md)",
     )
+    p.add_argument(
+        "--agent-cmd", action="append", default=[], metavar='NAME="CMD"',
+        help="register strategy NAME as an external program that speaks the bidder protocol, run sandboxed "
+        '(repeatable; e.g. --agent-cmd botjs="node examples/bots/truthful.js"; see docs/PROTOCOL.md)',
+    )
+    add_limit_args(p)
     p.add_argument("--backend", choices=("local", "ray"), default="local", help="where auctions run (default: %(default)s)")
     p.add_argument("--ray-address", help="Ray cluster to join (default: start a local one)")
     p.add_argument("--resume", action="store_true", help="continue the tournament already in DIR")
@@ -64,6 +74,38 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--only-auction", type=int, metavar="N", help="re-run auction N (from 1) alone and print it")
     p.add_argument("--log", metavar="LOG.jsonl", help="with --only-auction: write its round log (python run.py replay LOG)")
     p.add_argument("--quiet", action="store_true", help="do not print the leaderboard")
+
+
+def add_limit_args(p: argparse.ArgumentParser) -> None:
+    """Flags for the limits of external agent processes (shared by `tournament` and `auction`)."""
+    defaults = SandboxLimits()
+    p.add_argument("--agent-memory", type=int, default=defaults.memory_mb, metavar="MB",
+                   help="address-space limit of each external agent process (default: %(default)s)")
+    p.add_argument("--agent-cpu", type=int, default=defaults.cpu_seconds, metavar="SECONDS",
+                   help="CPU-time limit of each external agent process over its life (default: %(default)s)")
+    p.add_argument("--agent-overruns", type=int, default=defaults.max_overruns, metavar="N",
+                   help="per-round time overruns in one auction after which an external agent's process is killed "
+                   "and its seat maintains for the rest of the auction (default: %(default)s)")
+    p.add_argument("--agent-stderr", type=int, default=defaults.stderr_bytes, metavar="BYTES",
+                   help="size limit of each external agent's stderr log in DIR/agent-logs/ (default: %(default)s)")
+
+
+def limit_problems(args: argparse.Namespace) -> list[str]:
+    return [
+        f"{flag}: must be at least {least}, got {value}"
+        for flag, value, least in (
+            ("--agent-memory", args.agent_memory, 64), ("--agent-cpu", args.agent_cpu, 1),
+            ("--agent-overruns", args.agent_overruns, 1), ("--agent-stderr", args.agent_stderr, 0),
+        )
+        if value < least
+    ]
+
+
+def limits_from_args(args: argparse.Namespace, round_seconds: float | None) -> SandboxLimits:
+    return SandboxLimits(
+        memory_mb=args.agent_memory, cpu_seconds=args.agent_cpu, max_overruns=args.agent_overruns,
+        stderr_bytes=args.agent_stderr, round_seconds=round_seconds if round_seconds is not None else math.inf,
+    )
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -85,6 +127,16 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
             raise TournamentError(str(exc)) from None
     if args.agent_timeout != args.agent_timeout:  # nan would silently mean "no limit"
         raise TournamentError(f"--agent-timeout: a number of seconds (0 for no limit), got {args.agent_timeout}")
+    problems = limit_problems(args)
+    programs: list[tuple[str, str]] = []
+    for text in args.agent_cmd:
+        name, sep, command = text.partition("=")
+        if not sep or not name.strip() or not command.strip():
+            problems.append(f'--agent-cmd {text!r}: must be NAME="CMD", e.g. botjs="node examples/bots/truthful.js"')
+        else:
+            programs.append((name.strip(), command.strip()))
+    if problems:
+        raise TournamentError("; ".join(problems))
     return TournamentConfig(
         strategies=strategies,
         auctions=args.auctions,
@@ -95,6 +147,8 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
         bidders=_names(args.bidders) or None,
         agent_timeout_s=args.agent_timeout if args.agent_timeout and args.agent_timeout > 0 else None,
         agent_modules=tuple(args.agent_module),
+        agent_programs=tuple(programs),
+        limits=limits_from_args(args, None),
         backend=args.backend,
         ray_address=args.ray_address,
         resume=args.resume,

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from game.economics.values import Valuation
+from game.engine.allocation import AllocationOutcome
 from game.records.view import BidderView
 from game.scenario import Scenario
 
@@ -105,6 +106,9 @@ class Start(_Message):
     holdings_mhz: dict[str, Mhz]
     values: OwnValues
     limits: TimeLimits
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    """Seed for the agent's own randomness in this auction (drawn from the seat's own generator: it says nothing
+    about the auction's seed or anyone's values). Use it, and nothing else, so that a tournament repeats exactly."""
 
 
 class BandState(_Message):
@@ -195,6 +199,8 @@ class Hello(_Message):
     type: Literal["hello"]
     protocol: Annotated[int, Field(ge=1, le=1000)]
     name: Annotated[str, Field(max_length=200)] = ""
+    strategies: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=1000)] | None = None
+    """Strategy names the program can play (the Python module worker lists its Agent classes); optional."""
 
 
 class Ready(_Message):
@@ -334,9 +340,10 @@ def start_message(
     round_seconds: float | None = None,
     cpu_seconds: float | None = None,
     memory_mb: int | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     profile = scenario.bidder(bidder)
-    return {
+    message: dict[str, Any] = {
         "type": "start",
         "protocol": PROTOCOL_VERSION,
         "auction_id": auction_id,
@@ -350,6 +357,9 @@ def start_message(
         },
         "limits": {"round_seconds": round_seconds, "cpu_seconds": cpu_seconds, "memory_mb": memory_mb},
     }
+    if seed is not None:
+        message["seed"] = seed
+    return message
 
 
 def _unapplied(view_unapplied: Any) -> list[dict[str, Any]]:
@@ -414,3 +424,29 @@ def result_message(view: BidderView, *, auction_id: str) -> dict[str, Any]:
         "posted_prices_usd": dict(last.posted_prices),
         "excluded": view.excluded,
     }
+
+
+def end_message(
+    outcome: AllocationOutcome, *, auction_id: str, bidder: str, lot_tenths: Mapping[str, int], values: Valuation | None
+) -> dict[str, Any]:
+    """The bidder's own outcome of the allocation stage (lots, MHz, payment, its value and utility)."""
+    lots = {k: int(v) for k, v in outcome.lots.get(bidder, {}).items()}
+    payment = int(outcome.payments.get(bidder, 0))
+    forfeited = int(outcome.forfeited_deposits.get(bidder, 0))
+    value = values.value(lots) if values is not None else 0
+    return {
+        "type": "end",
+        "auction_id": auction_id,
+        "status": outcome.status,
+        "rounds": outcome.rounds,
+        "lots": lots,
+        "mhz": _mhz(sum(n * lot_tenths[k] for k, n in lots.items())),
+        "payment_usd": payment,
+        "excluded": bidder in outcome.excluded,
+        "forfeited_deposit_usd": forfeited,
+        "value_usd": value,
+        "utility_usd": value - payment - forfeited,
+    }
+
+
+QUIT: dict[str, Any] = {"type": "quit"}

@@ -12,5 +12,7 @@ class AgentFailure:
     round: int
     bidder: str
     kind: str
-    """'error' (raised), 'invalid' (not bids), 'refused' (broke a rule) or 'timeout'."""
+    """'error' (raised, or an external agent's error message), 'invalid' (not bids: for an external agent any line
+    that is not a protocol message), 'refused' (broke a rule), 'timeout' (past the per-round or CPU limit),
+    'crash' (an external agent's process exited or died) or 'memory' (it ran out of memory); see docs/PROTOCOL.md."""
     message: str

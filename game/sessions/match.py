@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from game.agents.base import Agent
+from game.agents.external import ExternalAgent, begin_external
 from game.agents.registry import known_strategies, make_agent
 from game.economics.values import Valuation, draw_valuations
 from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
@@ -151,6 +152,7 @@ class Match:
             if not seat.human:
                 rng = agent_stream(setup.seed, seat.bidder)
                 self.agents[seat.bidder] = make_agent(seat.controller, seat.bidder, base, self.values.get(seat.bidder), rng)
+        begin_external(self.agents, self.auction, "match")  # seats that are programs (exec:CMD) get `start`
         self.failures: list[AgentFailure] = []
         self.autosave_path: Path | None = None
         self.assignment_outcome: Any = None
@@ -221,9 +223,15 @@ class Match:
 
     def ask_rival(self, bidder: str) -> AgentFailure | None:
         """One scripted seat bids for this round (call once per seat; cheap to spread over frames)."""
-        failure = ask_agent(self.auction, bidder, self.agents[bidder])
+        agent = self.agents[bidder]
+        seen = len(agent.failures) if isinstance(agent, ExternalAgent) else 0
+        failure = ask_agent(self.auction, bidder, agent)
         if failure is not None:
             self.failures.append(failure)
+        if isinstance(agent, ExternalAgent):  # a program's own failures (timeout, crash, invalid, ...)
+            new = agent.failures[seen:]
+            self.failures.extend(new)
+            failure = failure or (new[-1] if new else None)
         return failure
 
     def ready_to_close(self) -> bool:

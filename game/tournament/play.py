@@ -8,28 +8,29 @@ An agent that raises, answers garbage or breaks a rule is recorded by
 time limit is interrupted here (SIGALRM, where the platform has it) and
 maintains its demand for the rest of the auction. A seat listed in
 ``bench`` (the parent killed a worker that hung in C code) is not asked from
-that round on. Nothing here may stop on an agent's misbehaviour.
-Never imports pygame.
+that round on. User strategies (``--agent-module`` classes, ``--agent-cmd``
+and ``exec:`` programs) never run here: each seat is a sandboxed process
+(:class:`game.protocol.seat.Seat`) kept between auctions, with its own clock
+and failure labels. Nothing here may stop on an agent's misbehaviour, and
+nothing here imports user code. Never imports pygame.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
+import math
 import signal
-import sys
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.engine.allocation import ClockAuction, RoundResult
 from game.engine.streams import agent_stream
+from game.protocol.sandbox import SandboxLimits
+from game.protocol.seat import Program, Seat
 from game.records.failures import AgentFailure
 from game.records.view import BidderView
 from game.scenario import Scenario, load_scenario
@@ -94,6 +95,12 @@ class TournamentSetup:
     bidders: tuple[str, ...]
     agent_timeout_s: float | None
     agent_modules: tuple[str, ...] = ()
+    programs: tuple[Program, ...] = ()
+    """External strategies (``--agent-cmd``, ``--agent-module`` classes, ``exec:CMD``): each runs sandboxed."""
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    """Limits of every external agent process (the per-round wall clock is ``agent_timeout_s``)."""
+    log_dir: str | None = None
+    """Where each external agent process's stderr log goes (bounded); None: a temporary directory."""
 
 
 # ---------------------------------------------------------------- agent modules
@@ -101,63 +108,40 @@ class TournamentSetup:
 _loaded: dict[str, list[str]] = {}
 
 
-def load_agent_module(spec: str) -> list[str]:
-    """Import a Python file or module and register the agent strategies it defines; return their names.
+def load_agent_module(spec: str, limits: SandboxLimits | None = None) -> list[str]:
+    """Register the strategies an agent module defines, each as an external program; return their names.
 
-    Every :class:`Agent` subclass defined in the module with its own
-    ``strategy`` name is registered (a module may also register its agents
-    itself). Loading the same spec twice is a no-op.
+    The module is never imported here: a sandboxed worker imports it and
+    lists its Agent subclasses (:func:`game.agents.external.module_programs`);
+    each class then plays in sandboxed workers of its own. Loading the same
+    spec twice is a no-op. Raises :class:`AgentModuleError` (the worker's
+    reason) for a module that cannot be loaded.
     """
-    from game.agents.registry import register_strategy
+    from game.agents.external import ProgramError, module_programs
+    from game.agents.registry import register_program
 
     if spec in _loaded:
         return _loaded[spec]
-    module = _import(spec)
-    names: list[str] = []
-    for _, obj in inspect.getmembers(module, inspect.isclass):
-        if not issubclass(obj, Agent) or obj is Agent or obj.__module__ != module.__name__:
-            continue
-        if inspect.isabstract(obj) or "strategy" not in vars(obj):
-            continue
-        try:
-            register_strategy(obj)
-        except ValueError as exc:
-            raise AgentModuleError(f"agent module {spec}: {exc}") from None
-        names.append(obj.strategy)
-    if not names:
+    try:
+        programs = module_programs(spec, limits)
+    except ProgramError as exc:
+        raise AgentModuleError(str(exc)) from None
+    if not programs:
         raise AgentModuleError(
-            f"agent module {spec}: defines no Agent subclass with a `strategy` name "
-            "(see docs/AGENTS.md for the interface)"
+            f"agent module {spec}: defines no Agent subclass with a `strategy` name (see docs/AGENTS.md for the interface)"
         )
-    _loaded[spec] = sorted(names)
+    for program in programs:
+        register_program(program)
+    _loaded[spec] = sorted(p.name for p in programs)
     return _loaded[spec]
 
 
-def _import(spec: str) -> ModuleType:
-    path = Path(spec)
-    try:
-        if spec.endswith(".py") or path.exists():
-            if not path.is_file():
-                raise AgentModuleError(f"agent module {spec}: no such file")
-            name = "tournament_agents_" + "".join(c if c.isalnum() else "_" for c in str(path.resolve()))
-            if name in sys.modules:
-                return sys.modules[name]
-            mod_spec = importlib.util.spec_from_file_location(name, path)
-            if mod_spec is None or mod_spec.loader is None:
-                raise AgentModuleError(f"agent module {spec}: not a Python file")
-            module = importlib.util.module_from_spec(mod_spec)
-            sys.modules[name] = module
-            try:
-                mod_spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[name]
-                raise
-            return module
-        return importlib.import_module(spec)
-    except AgentModuleError:
-        raise
-    except Exception as exc:  # the user's file: any error is theirs to fix, say where
-        raise AgentModuleError(f"agent module {spec}: cannot import: {type(exc).__name__}: {exc}") from None
+def programs_for(strategies: Sequence[str]) -> tuple[Program, ...]:
+    """The external programs among ``strategies`` (``exec:CMD`` and registered programs), for the workers."""
+    from game.agents.registry import program_for
+
+    found = [program_for(s) for s in strategies]
+    return tuple(p for p in found if p is not None)
 
 
 # ---------------------------------------------------------------- time limit
@@ -229,12 +213,49 @@ class AuctionPlayer:
     def __init__(self, setup: TournamentSetup, scenario: Scenario | None = None) -> None:
         self.setup = setup
         self.scenario = scenario if scenario is not None else load_scenario(setup.scenario)
-        for spec in setup.agent_modules:
-            load_agent_module(spec)
+        programs = setup.programs
+        if not programs:  # a setup built by hand: find the modules' strategies (in a sandbox, never imported here)
+            for spec in setup.agent_modules:
+                load_agent_module(spec, setup.limits)
+            from game.agents.registry import registered_programs
+
+            programs = tuple(registered_programs().values())
+        self.programs = {p.name: p for p in programs}
+        timeout = setup.agent_timeout_s
+        self.limits = replace(setup.limits, round_seconds=timeout if timeout is not None else math.inf)
+        self.idle: dict[str, list[Seat]] = {}
+        """Agent processes between auctions, by strategy: a tournament pays one process start per seat."""
+        self.started = 0
+
+    def _program(self, strategy: str) -> Program | None:
+        from game.agents.external import EXEC_PREFIX
+        from game.agents.registry import program_for
+
+        if strategy in self.programs:
+            return self.programs[strategy]
+        return program_for(strategy) if strategy.startswith(EXEC_PREFIX) else None
+
+    def _take_seat(self, program: Program) -> Seat:
+        idle = self.idle.get(program.name)
+        if idle:
+            return idle.pop()
+        from game.agents.external import default_log_dir, log_path
+
+        self.started += 1
+        log_dir = Path(self.setup.log_dir) if self.setup.log_dir else default_log_dir()
+        return Seat(program, self.limits, log_path(log_dir, f"seat{self.started}", program.name))
+
+    def close(self) -> None:
+        """Say ``quit`` to every agent process this player started."""
+        for seats in self.idle.values():
+            for seat in seats:
+                seat.close()
+        self.idle.clear()
 
     def play(
         self, task: AuctionTask, beat: Beat | None = None, on_round: Callable[[RoundResult], None] | None = None
     ) -> AuctionRecord:
+        from game.agents.external import ExternalAgent, begin_external, finish_external
         from game.agents.registry import make_agent
         from game.economics.values import draw_valuations
         from game.economics.welfare import evaluate
@@ -246,9 +267,18 @@ class AuctionPlayer:
         valuations = draw_valuations(scenario, list(bidders), task.seed)
         limit = self.setup.agent_timeout_s
         guards: dict[str, _GuardedAgent] = {}
+        agents: dict[str, Agent] = {}
+        externals: dict[str, ExternalAgent] = {}
         setup_failures: list[AgentFailure] = []
         for seat, (bidder, strategy) in enumerate(zip(bidders, task.seating, strict=True)):
             rng = agent_stream(task.seed, bidder)
+            program = self._program(strategy)
+            if program is not None:  # user code: its own sandboxed process, which enforces its own clock
+                external = ExternalAgent(
+                    bidder, valuations[bidder], rng, scenario, seat=self._take_seat(program), owns_seat=False
+                )
+                externals[bidder] = agents[bidder] = external
+                continue
             inner: Agent | None
             try:
                 inner = make_agent(strategy, bidder, scenario, valuations[bidder], rng)
@@ -259,22 +289,32 @@ class AuctionPlayer:
                 )
             guard = _GuardedAgent(inner, seat, limit, task.bench.get(seat), beat)
             guard.bidder = bidder
-            guards[bidder] = guard
+            guards[bidder] = agents[bidder] = guard
         alarm = limit is not None and _can_alarm()
         previous = signal.signal(signal.SIGALRM, _on_alarm) if alarm else None
         try:
             auction = ClockAuction(scenario, list(bidders), seed=task.seed)
+            begin_external(agents, auction, f"auction-{task.index}")
             # With the alarm the guard enforces the limit; without it run_allocation measures each answer.
-            run = run_allocation(auction, guards, time_limit_s=None if alarm else limit, on_round=on_round)
+            # External seats keep their own clock (a deadline per answer), never the alarm.
+            run = run_allocation(
+                auction, agents, time_limit_s=None if alarm or externals else limit, on_round=on_round
+            )
+            finish_external(agents, auction)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGALRM, previous)
+            for external in externals.values():
+                self.idle.setdefault(external.seat.program.name, []).append(external.seat)
         report = evaluate(scenario, valuations, run.outcome)
         seats: list[SeatResult] = []
         for seat, (bidder, strategy) in enumerate(zip(bidders, task.seating, strict=True)):
             failures = [f for f in setup_failures if f.bidder == bidder]
             failures += [f for f in run.failures if f.bidder == bidder]
-            failures += guards[bidder].failures
+            if bidder in guards:
+                failures += guards[bidder].failures
+            if bidder in externals:
+                failures += externals[bidder].failures
             bench_round = task.bench.get(seat)
             if bench_round is not None:
                 failures.append(

@@ -62,17 +62,20 @@ def _worker_main(conn: Connection, beat: Any, setup: TournamentSetup) -> None:
             beat[0] = time.monotonic()
 
     conn.send(("ready", None))
-    while True:
-        task = conn.recv()
-        if task is None:
-            return
-        try:
-            record = player.play(task, on_beat)
-        except Exception:
-            conn.send(("error", (task.index, traceback.format_exc())))
-        else:
-            conn.send(("record", record))
-        beat[0] = 0.0
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            try:
+                record = player.play(task, on_beat)
+            except Exception:
+                conn.send(("error", (task.index, traceback.format_exc())))
+            else:
+                conn.send(("record", record))
+            beat[0] = 0.0
+    finally:
+        player.close()  # quit the agent processes this worker started
 
 
 class _Worker:

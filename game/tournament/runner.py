@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from game.engine.allocation import RoundResult
+from game.protocol.sandbox import SandboxLimits
 from game.scenario import Scenario, load_scenario
 from game.tournament.leaderboard import LEADERBOARD_NAME, Standing, leaderboard_csv, standings
 from game.tournament.play import (
@@ -28,6 +29,7 @@ from game.tournament.play import (
     AuctionTask,
     TournamentSetup,
     load_agent_module,
+    programs_for,
 )
 from game.tournament.pool import TournamentError, run_local
 from game.tournament.progress import Progress
@@ -49,6 +51,10 @@ class TournamentConfig:
     """The operator seats; None: the scenario's default bidders."""
     agent_timeout_s: float | None = 2.0
     agent_modules: tuple[str, ...] = ()
+    agent_programs: tuple[tuple[str, str], ...] = ()
+    """(strategy name, command) of each --agent-cmd: external programs, run sandboxed."""
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    """Limits of each external agent process (--agent-memory, --agent-cpu, ...)."""
     backend: Backend = "local"
     ray_address: str | None = None
     resume: bool = False
@@ -97,7 +103,17 @@ def prepare(config: TournamentConfig) -> Prepared:
             f"({', '.join(scenario.bidder_ids)})"
         )
     for spec in config.agent_modules:
-        load_agent_module(spec)
+        load_agent_module(spec, config.limits)
+    from game.agents.external import ProgramError, parse_exec
+    from game.agents.registry import register_program, valid_name
+
+    for name, command in config.agent_programs:
+        if not valid_name(name):
+            raise TournamentError(f"--agent-cmd {name}=...: the strategy name must be a plain name (no ',', '=' or ':')")
+        try:
+            register_program(parse_exec(command, name))
+        except ProgramError as exc:
+            raise TournamentError(f"--agent-cmd {name}: {exc}") from None
     if not config.strategies:
         raise TournamentError("--strategies: name at least one strategy")
     values = draw_valuations(scenario, list(bidders), auction_seed(config.seed, 1))
@@ -117,6 +133,9 @@ def prepare(config: TournamentConfig) -> Prepared:
         bidders=tuple(bidders),
         agent_timeout_s=config.agent_timeout_s,
         agent_modules=tuple(str(Path(m).resolve()) if Path(m).is_file() else m for m in config.agent_modules),
+        programs=programs_for(config.strategies),
+        limits=config.limits,
+        log_dir=str(Path(config.out_dir) / "agent-logs") if config.out_dir else None,
     )
     return Prepared(scenario, setup, cycle)
 
@@ -136,6 +155,7 @@ def settings(config: TournamentConfig, prep: Prepared) -> dict[str, object]:
         "seed": config.seed,
         "agent_timeout_s": config.agent_timeout_s,
         "agent_modules": modules,
+        **({"agent_programs": [list(p) for p in config.agent_programs]} if config.agent_programs else {}),
     }
 
 

@@ -19,6 +19,9 @@ from game.ui.stack import SceneStack
 
 OFF = "Not taking part"
 HUMAN_LABEL = "Human (you)"
+PROGRAM_LABEL = "Program (command)"
+"""A seat played by an external program that speaks the bidder protocol (docs/PROTOCOL.md), run sandboxed."""
+EXEC_PREFIX = "exec:"
 TIMERS: tuple[tuple[str, int | None], ...] = (("Off", None), ("1 min", 60), ("2 min", 120), ("3 min", 180), ("5 min", 300))
 
 HOW_IT_WORKS = (
@@ -62,6 +65,9 @@ class SetupScene(Scene):
         self.error = ""
         self.strategies = strategy_names()
         self.seat_menus: dict[pygame_gui.core.UIElement, str] = {}
+        self.command_entries: dict[pygame_gui.core.UIElement, str] = {}
+        self.commands: dict[str, str] = {}
+        """Per seat played by a program, its command as typed."""
         self.scenario_menu: pygame_gui.elements.UIDropDownMenu | None = None
         self.timer_menu: pygame_gui.elements.UIDropDownMenu | None = None
         self.policy_menu: pygame_gui.elements.UIDropDownMenu | None = None
@@ -78,7 +84,13 @@ class SetupScene(Scene):
 
     def build_setup(self) -> MatchSetup:
         """The :class:`MatchSetup` chosen on screen; ValueError names a bad field."""
-        seats = tuple(Seat(b, c) for b, c in self.controllers.items() if c != OFF)
+        for b, c in self.controllers.items():
+            if c == PROGRAM_LABEL and not self.commands.get(b, "").strip():
+                raise ValueError(f"{b}: type the program's command, e.g. node examples/bots/truthful.js")
+        seats = tuple(
+            Seat(b, EXEC_PREFIX + self.commands[b].strip() if c == PROGRAM_LABEL else c)
+            for b, c in self.controllers.items() if c != OFF
+        )
         if not seats:
             raise ValueError("at least one seat must take part")
         seed_text = self.seed_text.strip()
@@ -137,8 +149,9 @@ class SetupScene(Scene):
             list[str | tuple[str, str]](self.scenario_names), self.scenario_name, pygame.Rect(x, y, cw, eh), manager=m, container=root
         )
         y += int(u * 3.2)
-        options: list[str | tuple[str, str]] = [HUMAN_LABEL, *self.strategies]
+        options: list[str | tuple[str, str]] = [HUMAN_LABEL, *self.strategies, PROGRAM_LABEL]
         self.seat_menus.clear()
+        self.command_entries.clear()
         self.rows_y.clear()
         for b in self.scenario.bidders:
             choice = self.controllers[b.id]
@@ -151,6 +164,13 @@ class SetupScene(Scene):
                 manager=m, container=root,
             )
             self.seat_menus[menu] = b.id
+            if choice == PROGRAM_LABEL:  # the command, typed beside the seat's menu
+                entry = pygame_gui.elements.UITextEntryLine(
+                    pygame.Rect(x + int(u * 12.5), y, max(int(u * 8), left_w - label_w - int(u * 12.5)), eh),
+                    manager=m, container=root, placeholder_text="e.g. node examples/bots/truthful.js",
+                )
+                entry.set_text(self.commands.get(b.id, ""))
+                self.command_entries[entry] = b.id
             self.rows_y[b.id] = y
             y += int(u * 2.4)
         y += int(u * 0.8)
@@ -197,7 +217,11 @@ class SetupScene(Scene):
             if el is self.scenario_menu and text != self.scenario_name:
                 self.set_scenario(text)
             elif el in self.seat_menus:
-                self.controllers[self.seat_menus[el]] = HUMAN if text == HUMAN_LABEL else text
+                bidder = self.seat_menus[el]
+                was = self.controllers[bidder]
+                self.controllers[bidder] = HUMAN if text == HUMAN_LABEL else text
+                if PROGRAM_LABEL in (text, was):
+                    self.relayout()  # show (or drop) the command entry
             elif el is self.timer_menu:
                 self.timer_label = text
             elif el is self.policy_menu:
@@ -206,6 +230,9 @@ class SetupScene(Scene):
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element is self.seed_entry:
             self.seed_text = event.text
+            return True
+        if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element in self.command_entries:
+            self.commands[self.command_entries[event.ui_element]] = event.text
             return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
             if event.ui_element is self.start_button:

@@ -1,0 +1,5 @@
+"""A module that calls sys.exit(3) while being imported."""
+
+import sys
+
+sys.exit(3)

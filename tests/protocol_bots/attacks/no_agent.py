@@ -1,0 +1,5 @@
+"""A module that defines no Agent subclass."""
+
+
+class NotAnAgent:
+    strategy = "nothing"
