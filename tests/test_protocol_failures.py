@@ -102,7 +102,49 @@ def test_a_program_of_another_protocol_version_is_stopped_as_invalid(tmp_path: P
 
 
 def test_a_sigkill_we_did_not_send_counts_as_memory(tmp_path: Path) -> None:
-    """A memory cgroup's out-of-memory killer leaves no message, only SIGKILL; we never kill without recording why."""
-    found = _run(tmp_path, "sigkill")
-    assert kinds(found) == {(2, "memory")}
-    assert "SIGKILL" in found[0][4] and "most likely out of memory" in found[0][4]
+    """A memory cgroup's out-of-memory killer leaves no message, only SIGKILL; we never kill without recording why.
+
+    Played as the kernel would: from outside the sandbox (a PID namespace's first process ignores a SIGKILL it sends
+    itself), the test kills the agent's process while the seat waits for its bids.
+    """
+    import os
+    import signal
+    import threading
+
+    from game.agents.external import parse_exec
+    from game.engine.allocation import ClockAuction
+    from game.engine.rules import Bid
+    from game.protocol.messages import round_message, start_message
+    from game.protocol.sandbox import _children
+    from game.protocol.seat import Seat
+    from game.records.view import build_view
+    from game.scenario import load_scenario
+
+    scenario = load_scenario("pakistan-2026")
+    bidders = ["jazz", "zong", "ufone"]
+    seat = Seat(parse_exec(python_bot("misbehave.py", "sleep")), SandboxLimits(round_seconds=20.0), tmp_path / "log")
+    try:
+        seat.start_auction(start_message(scenario, auction_id="a", bidder="jazz", bidders=bidders, values=None))
+        auction = ClockAuction(scenario, bidders, seed=1)
+        assert seat.ask(round_message(build_view(auction, "jazz"), auction_id="a")) is not None  # round 1 answered
+        for b in bidders:
+            auction.submit(b, [Bid("2600", 8), Bid("3500", 12)])  # excess demand: a round 2
+        auction.close_round()
+        assert auction.round == 2
+        assert seat.sandboxed is not None
+        waiter = seat.sandboxed.process.pid
+        agent = (_children(waiter) or [waiter])[0]
+
+        def oom_killer() -> None:
+            import time
+
+            time.sleep(0.5)  # the bot is now asleep in round 2
+            os.kill(agent, signal.SIGKILL)
+
+        threading.Thread(target=oom_killer).start()
+        assert seat.ask(round_message(build_view(auction, "jazz"), auction_id="a")) is None
+        found = [(f.round, f.kind, f.message) for f in seat.failures]
+    finally:
+        seat.close()
+    assert [(r, k) for r, k, _ in found] == [(2, "memory")], found
+    assert "SIGKILL" in found[0][2] and "most likely out of memory" in found[0][2]

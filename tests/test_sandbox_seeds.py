@@ -51,9 +51,9 @@ def handed(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[np.random.Generat
     seen: dict[str, tuple[np.random.Generator, Any]] = {}
     real = registry.make_agent
 
-    def spy(strategy: str, bidder: str, scenario: Any, values: Any, rng: np.random.Generator) -> Any:
+    def spy(strategy: str, bidder: str, scenario: Any, values: Any, rng: np.random.Generator, **options: Any) -> Any:
         seen[bidder] = (rng, values)
-        return real(strategy, bidder, scenario, values, rng)
+        return real(strategy, bidder, scenario, values, rng, **options)
 
     monkeypatch.setattr(registry, "make_agent", spy)
     return seen
@@ -95,9 +95,9 @@ def test_desktop_match_agent_generator_does_not_give_away_rivals_values(monkeypa
     seen: dict[str, np.random.Generator] = {}
     real = match.make_agent
 
-    def spy(strategy: str, bidder: str, scenario: Any, values: Any, rng: np.random.Generator) -> Any:
+    def spy(strategy: str, bidder: str, scenario: Any, values: Any, rng: np.random.Generator, **options: Any) -> Any:
         seen[bidder] = rng
-        return real(strategy, bidder, scenario, values, rng)
+        return real(strategy, bidder, scenario, values, rng, **options)
 
     monkeypatch.setattr(match, "make_agent", spy)
     seats = (match.Seat("jazz", "truthful"), match.Seat("zong", "truthful"), match.Seat("ufone", "truthful"))

@@ -163,13 +163,9 @@ class Seat:
         """Stop the process at once (its whole process group)."""
         if self.sandboxed is None:
             return
-        process = self.sandboxed.process
-        if process.poll() is None:
+        if self.sandboxed.process.poll() is None:
             self._killed_by_us = True
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
+            self.sandboxed.kill()  # the whole sandbox: every process the program started
         self._reap()
 
     def _reap(self) -> None:
@@ -192,6 +188,7 @@ class Seat:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.sandboxed.process.wait(timeout=CLOSE_SECONDS)
         self.kill()
+        self.sandboxed.close()  # also removes its working directory
         self.sandboxed = None
 
     # ------------------------------------------------------------ failures
