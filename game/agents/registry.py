@@ -10,6 +10,7 @@ import numpy as np
 
 from game.agents.aggressive import AggressiveAgent
 from game.agents.base import Agent
+from game.agents.cautious import CautiousAgent
 from game.agents.parker import ParkerAgent
 from game.agents.random_bids import RandomAgent
 from game.agents.reducer import ReducerAgent
@@ -70,5 +71,5 @@ def make_agent(
     return agent
 
 
-for _cls in (TruthfulAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent):
+for _cls in (TruthfulAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent, CautiousAgent):
     register_strategy(_cls)

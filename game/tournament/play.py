@@ -32,6 +32,7 @@ from game.engine.allocation import ClockAuction, RoundResult
 from game.records.failures import AgentFailure
 from game.records.view import BidderView
 from game.scenario import Scenario, load_scenario
+from game.scenario.value_params import with_market
 from game.sessions.session import run_allocation
 from game.tournament.schedule import Seating, seat_seed
 
@@ -93,6 +94,8 @@ class TournamentSetup:
     bidders: tuple[str, ...]
     agent_timeout_s: float | None
     agent_modules: tuple[str, ...] = ()
+    market: str | None = None
+    """The scenario's market the private values come from (None: its default; see docs/VALUES.md)."""
 
 
 # ---------------------------------------------------------------- agent modules
@@ -227,7 +230,7 @@ class AuctionPlayer:
 
     def __init__(self, setup: TournamentSetup, scenario: Scenario | None = None) -> None:
         self.setup = setup
-        self.scenario = scenario if scenario is not None else load_scenario(setup.scenario)
+        self.scenario = scenario if scenario is not None else with_market(load_scenario(setup.scenario), setup.market)
         for spec in setup.agent_modules:
             load_agent_module(spec)
 
