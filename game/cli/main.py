@@ -46,7 +46,7 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "--bidders",
         metavar="BIDDER=STRATEGY,...",
         help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=truthful "
-        "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH)",
+        "(strategies: truthful, cautious, reducer, parker, aggressive, random, plan:PATH)",
     )
     p.add_argument("--seed", type=seed_arg, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
     add_market_arg(p)
