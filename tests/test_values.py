@@ -61,24 +61,38 @@ def test_curves_start_at_zero_cover_all_lots_and_never_fall(pakistan: Scenario, 
             assert all(b >= a for a, b in pairwise(curve))
 
 
-def test_a_tdd_block_at_the_5g_threshold_is_worth_more_than_its_pieces() -> None:
+def test_a_tdd_band_follows_a_soft_s_curve_where_50_to_60_mhz_keeps_most_of_its_value() -> None:
+    """Calibrated (issue 12): marginal value rises to a peak near the threshold and then falls, but
+    softly: 50-60 MHz is a usable 5G carrier, worth more than its reserve cost, not nearly worthless."""
     s = quiet(pakistan_tree())
     v = draw_valuations(s, ["jazz"], 1)["jazz"]
     c35, c26 = v.band_values["3500"], v.band_values["2600"]
-    assert c35[10] > 2 * c35[5]  # 100 MHz against two 50 MHz pieces
-    assert c26[8] > 2 * c26[4]
+    # A block is still worth more than its pieces, but not by the old sharp factor of two and more.
+    assert c35[5] < c35[10] < 2 * c35[5]
+    assert c26[4] < c26[8] < 2.05 * c26[4]
+    assert c35[5] > 5 * s.band("3500").reserve_usd and c35[6] > 6 * s.band("3500").reserve_usd
+    assert c26[5] > 5 * s.band("2600").reserve_usd
     # S-shape: marginal value rises towards the threshold, then diminishes.
     marginal = [b - a for a, b in pairwise(c35)]
     peak = int(np.argmax(marginal))
-    assert 3 <= peak <= 12
+    assert 2 <= peak <= 8
     assert marginal[0] < marginal[peak] > marginal[-1]
+    assert marginal[0] > 0.7 * marginal[peak]  # the floor keeps the first lots worth most of the peak
 
 
 def test_700_mhz_first_lot_carries_the_coverage_value() -> None:
     s = quiet(pakistan_tree())
     v = draw_valuations(s, ["jazz"], 1)["jazz"].band_values["700"]
-    assert v[1] > 2 * (v[2] - v[1])
+    assert v[1] > v[2] - v[1] > v[3] - v[2]
     assert v[1] > s.band("700").reserve_usd
+
+
+def test_a_second_700_mhz_lot_is_sometimes_worth_its_reserve(pakistan: Scenario) -> None:
+    """Jazz bought two 700 MHz lots in 2026: in the calibrated market some draws value a second lot above reserve."""
+    reserve = pakistan.band("700").reserve_usd
+    curves = [draw_valuations(pakistan, ["jazz"], seed)["jazz"].band_values["700"] for seed in range(100)]
+    second = [c[2] - c[1] for c in curves]
+    assert 0.05 * len(second) <= sum(x >= reserve for x in second) <= 0.6 * len(second)
 
 
 def test_diminishing_marginal_value_in_concave_bands() -> None:
@@ -110,13 +124,14 @@ def test_pakistan_defaults_1800_2100_mostly_below_reserve_tdd_wanted(pakistan: S
             for band_id in ("1800", "2100"):
                 total += 1
                 below += v.band_values[band_id][1] < pakistan.band(band_id).reserve_usd
-            # 5G blocks (100 MHz of 3500, 80 MHz of 2600) are worth more than they cost at reserve.
-            wanted = v.band_values["3500"][10] > 10 * pakistan.band("3500").reserve_usd
-            wanted = wanted and v.band_values["2600"][8] > 8 * pakistan.band("2600").reserve_usd
+            # 5G carriers of 60 MHz in 3500 and in 2600 MHz (what the operators bought in 2026: 50-120 MHz
+            # of 3500, 60-70 MHz of 2600) are worth more than they cost at reserve.
+            wanted = v.band_values["3500"][6] > 6 * pakistan.band("3500").reserve_usd
+            wanted = wanted and v.band_values["2600"][6] > 6 * pakistan.band("2600").reserve_usd
             tdd_wanted += wanted
             assert bidder in INCUMBENTS
     assert below >= 0.75 * total
-    assert tdd_wanted >= 0.8 * 20 * len(INCUMBENTS)
+    assert tdd_wanted >= 0.7 * 20 * len(INCUMBENTS)
 
 
 def test_pakistan_budgets_bind_at_reserve(pakistan: Scenario) -> None:

@@ -19,8 +19,10 @@ class AggressiveAgent(ValueAgent):
     has fallen below what it holds, it keeps holding its processed demand as
     long as the clock price per lot stays within ``overbid_percent`` above
     the average value per lot of that holding, and the whole bundle's cost at
-    the clock stays within ``overbid_percent`` above its budget. Beyond that
-    limit it falls back to its truthful demand. Other bands: truthful.
+    the next clock prices stays within its budget (the budget is never
+    overbid: see exposure management in
+    :class:`~game.agents.common.ValueAgent`). Beyond that limit it falls back
+    to its truthful demand. Other bands: truthful.
     """
 
     strategy = "aggressive"
@@ -38,7 +40,7 @@ class AggressiveAgent(ValueAgent):
                 continue
             if band.clock_price * held <= factor * curves[k][held]:
                 demand[k] = held
-        clock = [b.clock_price for b in view.bands]
-        if self.solver.cost(demand, clock) > factor * self.valuation.budget_usd:
+        # The budget is a hard limit (exposure management): holding on never risks more than it at the next clock.
+        if self.solver.cost(demand, self.next_prices(view.terms.clock_prices)) > self.valuation.budget_usd:
             demand = list(bundle)
         return demand

@@ -10,12 +10,14 @@ rules refuse. Never imports pygame; never touches engine state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 
 from game.agents.base import Agent, RoundBids
 from game.agents.demand import BundleLimits, DemandSolver
 from game.economics.values import Valuation
+from game.engine.allocation import next_clock_price
 from game.engine.rules import Bid, BidderLimits, check_bids, limits_for
 from game.records.view import BidderView
 from game.scenario import Scenario
@@ -64,7 +66,22 @@ class ScenarioAgent(Agent):
 
 
 class ValueAgent(ScenarioAgent):
-    """An agent that bids from its own valuation: truthful demand and drop price points."""
+    """An agent that bids from its own valuation: truthful demand and drop price points.
+
+    Exposure management (``manage_exposure``, on for every value-based
+    strategy): a bidder can be made to keep lots, because a decrease is not
+    applied below the point where demand equals supply, and then pays for them
+    up to the clock price. So it never asks for a bundle that could leave it
+    paying more than its budget (:meth:`exposure`): lots it keeps or adds
+    counted at the next round's clock prices (every band one increment up:
+    it may want to drop them then and be refused), lots it drops where a
+    decrease can be refused at this round's clock. A strategy whose shading
+    would risk more than that bids its truthful demand instead. The one
+    exception is the round-1 obligation, a rule it meets even when its budget
+    cannot pay for it (see :meth:`truthful_bundle`).
+    """
+
+    manage_exposure: ClassVar[bool] = True
 
     def __init__(
         self, bidder: str, values: Valuation | None, rng: np.random.Generator, scenario: Scenario | None = None
@@ -88,7 +105,61 @@ class ValueAgent(ScenarioAgent):
         bundle, penalty = self.truthful_bundle(view)
         if penalty:
             return self.answer(view, bundle, penalty)
-        return self.answer(view, self.shade(view, bundle))
+        return self.answer(view, self.hold_exposure(view, self.shade(view, bundle), bundle))
+
+    def next_prices(self, prices: Sequence[int]) -> list[int]:
+        """Each band's clock one increment above ``prices``: the most a lot demanded now can end up costing."""
+        rules = self._scenario().rules
+        return [next_clock_price(p, True, rules.increment_bp, rules.price_step_usd) for p in prices]
+
+    def exposure(self, view: BidderView, bundle: Sequence[int], prices: Sequence[int] | None = None) -> int:
+        """The most the bidder could end up paying after asking for ``bundle`` this round.
+
+        Lots it keeps or adds may cost up to ``prices`` (default: the next
+        clock prices, :meth:`next_prices`): it may want to drop them next round
+        and be refused. Lots it asks to drop in a band whose clock is above the
+        reserve may be refused now (demand may not fall below supply); a
+        refused decrease leaves the band with demand at supply, so its price
+        stops rising: those lots cost up to this round's clock price.
+        """
+        later = self.next_prices(view.terms.clock_prices) if prices is None else prices
+        total = 0
+        for band, x, q, p in zip(view.bands, view.terms.processed, bundle, later, strict=True):
+            total += q * p
+            if x > q and band.clock_price > band.reserve_usd:
+                total += (x - q) * band.clock_price
+        return total
+
+    def hold_exposure(self, view: BidderView, shaded: Sequence[int], truthful: Sequence[int]) -> Sequence[int]:
+        """The strategy's ``shaded`` bundle, or its ``truthful`` one if the shading risks more than the budget."""
+        if not self.manage_exposure or shaded == truthful:
+            return shaded
+        risk = self.exposure(view, shaded)
+        if risk <= self.valuation.budget_usd or risk <= self.exposure(view, truthful):
+            return shaded
+        return truthful
+
+    def _within_exposure(
+        self, view: BidderView, clock: Sequence[int], bundle: tuple[int, ...], paying: Sequence[int]
+    ) -> tuple[int, ...]:
+        """The truthful bundle for the largest budget (found by bisection) whose :meth:`exposure` fits the budget.
+
+        Nothing fits when even dropping everything leaves refused decreases
+        above the budget; it then drops everything it can.
+        """
+        budget = self.valuation.budget_usd
+        if self.exposure(view, bundle, paying) <= budget:
+            return bundle
+        best: tuple[int, ...] | None = None
+        low, high = 0, budget
+        for _ in range(12):
+            middle = (low + high) // 2
+            found = self.solver.solve(clock, eligibility=view.eligibility, budget_usd=middle, budget_prices=paying)
+            if found is not None and self.exposure(view, found, paying) <= budget:
+                best, low = found, middle
+            else:
+                high = middle
+        return best if best is not None else (0,) * len(bundle)
 
     def shade(self, view: BidderView, bundle: tuple[int, ...]) -> Sequence[int]:
         """What the strategy demands instead of its truthful ``bundle`` this round (truthful: the bundle)."""
@@ -102,6 +173,8 @@ class ValueAgent(ScenarioAgent):
     def truthful_bundle(self, view: BidderView, prices: Sequence[int] | None = None) -> tuple[tuple[int, ...], bool]:
         """The truthful demand at ``prices`` (default: the clock prices), and whether it takes the penalty.
 
+        With ``manage_exposure`` the budget holds at the next clock prices
+        (:meth:`next_prices`), so blocked decreases never cost more than it.
         Round-1 obligation: the obligation is a rule, so the bidder meets it
         even when its budget cannot pay for it (it then demands the best
         bundle that meets the obligation ignoring the budget). Only if the
@@ -110,14 +183,17 @@ class ValueAgent(ScenarioAgent):
         """
         clock = list(prices) if prices is not None else view.terms.clock_prices
         budget = self.valuation.budget_usd
+        paying = self.next_prices(clock) if self.manage_exposure else None
         minimum = self.obligation(view)
         solver = self.solver
-        bundle = solver.solve(clock, eligibility=view.eligibility, budget_usd=budget, min_lots=minimum)
+        bundle = solver.solve(clock, eligibility=view.eligibility, budget_usd=budget, min_lots=minimum, budget_prices=paying)
         if bundle is None and minimum is not None:
             bundle = solver.solve(clock, eligibility=view.eligibility, min_lots=minimum)
         if bundle is not None:
+            if paying is not None and view.round > 1 and prices is None:
+                bundle = self._within_exposure(view, clock, bundle, paying)
             return bundle, False
-        bundle = solver.solve(clock, eligibility=view.eligibility, budget_usd=budget)
+        bundle = solver.solve(clock, eligibility=view.eligibility, budget_usd=budget, budget_prices=paying)
         assert bundle is not None  # the empty bundle is always feasible without minimums
         return bundle, minimum is not None
 

@@ -122,11 +122,16 @@ class DemandSolver:
         eligibility: int | None = None,
         budget_usd: int | None = None,
         min_lots: Sequence[int] | None = None,
+        budget_prices: Sequence[int] | None = None,
     ) -> tuple[int, ...] | None:
         """The bundle maximising value minus cost at ``prices``; None if no bundle meets ``min_lots``.
 
-        Ties go to the bundle with the fewest lots, band by band in scenario order.
+        The budget applies to the bundle's cost at ``budget_prices`` (default:
+        ``prices``); a bidder that manages its exposure passes the prices the
+        next round could bring. Ties go to the bundle with the fewest lots,
+        band by band in scenario order.
         """
+        paying = budget_prices if budget_prices is not None else prices
         lim = self.limits
         lows = min_lots if min_lots is not None else self._no_minimum
         cache = self._band_cache
@@ -142,10 +147,12 @@ class DemandSolver:
         # What the largest candidates, the smallest ones and the settled bands use of each limit:
         # cost, overall MHz, low-band MHz and eligibility points.
         t0 = t1 = t2 = t3 = b0 = b1 = b2 = b3 = s0 = s1 = s2 = s3 = 0
-        for k, (p, lo, hi, (t, lt, e)) in enumerate(zip(prices, lows, self._most_lots, self._fixed_use, strict=True)):
+        for k, (p, bp, lo, hi, (t, lt, e)) in enumerate(
+            zip(prices, paying, lows, self._most_lots, self._fixed_use, strict=True)
+        ):
             if eligibility is not None and e > 0 and (most := eligibility // e) < hi:
                 hi = most
-            if budget_usd is not None and p > 0 and (most := budget_usd // p) < hi:
+            if budget_usd is not None and bp > 0 and (most := budget_usd // bp) < hi:
                 hi = most
             if lo > hi:
                 return None
@@ -172,18 +179,18 @@ class DemandSolver:
             q = ks[-1]
             top.append(q)
             if q:
-                t0, t1, t2, t3 = t0 + q * p, t1 + q * t, t2 + q * lt, t3 + q * e
+                t0, t1, t2, t3 = t0 + q * bp, t1 + q * t, t2 + q * lt, t3 + q * e
             q = ks[0]
             bottom.append(q)
             if q:
-                b0, b1, b2, b3 = b0 + q * p, b1 + q * t, b2 + q * lt, b3 + q * e
+                b0, b1, b2, b3 = b0 + q * bp, b1 + q * t, b2 + q * lt, b3 + q * e
             if len(ks) > 1:
                 free.append(k)
                 cands.append(ks)
                 utils.append(us)
-                per_lot.append((p, t, lt, e))
+                per_lot.append((bp, t, lt, e))
             elif q:
-                s0, s1, s2, s3 = s0 + q * p, s1 + q * t, s2 + q * lt, s3 + q * e
+                s0, s1, s2, s3 = s0 + q * bp, s1 + q * t, s2 + q * lt, s3 + q * e
         c0 = budget_usd if budget_usd is not None else _NO_LIMIT
         c1, c2 = lim.overall_tenths, lim.low_tenths
         c3 = eligibility if eligibility is not None else _NO_LIMIT

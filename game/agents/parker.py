@@ -20,10 +20,17 @@ class ParkerAgent(ValueAgent):
     round-1 obligations are always met), which keeps their prices low, and
     holds the eligibility points it saves with lots in a parking band: the
     band with no excess demand last round that offers the most points
-    without creating excess demand. Parked lots at a reserve price nobody
-    bids up can be dropped in full later. From ``switch_round`` on (or as
-    soon as its parking band has excess demand) it bids its truthful demand,
-    using the eligibility it kept.
+    without creating excess demand. From ``switch_round`` on (or as soon as
+    its parking band has excess demand) it bids its truthful demand, using the
+    eligibility it kept.
+
+    The auction may end after any round (when no band has excess demand), so
+    it parks only what it would not mind winning: the bundle with its parked
+    lots must be worth at least what it costs at the clock prices (the
+    surplus of the lots it wants pays for parked lots worth less than their
+    price), both valued at the next clock prices, since the auction may as
+    well end a round later; and within the budget at those prices.
+    Otherwise it bids its truthful demand at once.
     """
 
     strategy = "parker"
@@ -51,15 +58,39 @@ class ParkerAgent(ValueAgent):
         free = max(0, band.supply - rivals - demand[parking])
         # Round up: the parked points must cover what was saved, or the switch later cannot happen.
         extra = min(free, -(-saved // max(1, limits.points[parking])))
+        # Park only what it would not mind winning: the auction may end with the parked bundle.
+        # Valued at the next clock prices: the auction may also end a round later, one increment up.
+        later = self.next_prices(view.terms.clock_prices)
+        surplus = self.solver.utility(demand, later)
+        extra = self._worth_parking(parking, demand[parking], extra, later[parking], surplus)
+        if extra == 0:
+            return bundle
         demand[parking] += extra
         # Shrink the parked lots until the caps allow them.
         while extra > 0 and not self.solver.feasible(demand, [0] * len(demand), eligibility=view.eligibility, budget_usd=None):
             demand[parking] -= 1
             extra -= 1
+        if self.solver.utility(demand, later) < 0 or (
+            self.manage_exposure and self.solver.cost(demand, later) > self.valuation.budget_usd
+        ):
+            return bundle  # a bundle it would mind winning: bid truthfully instead
         return demand
+
+    def _worth_parking(self, k: int, base: int, most: int, price: int, surplus: int) -> int:
+        """The most lots, up to ``most``, added to ``base`` lots of band ``k`` at ``price`` that ``surplus`` covers.
+
+        ``surplus`` is what the rest of the bundle is worth above its cost: the
+        bundle with the parked lots must still be worth what it costs.
+        """
+        curve = self.solver.curves[k]
+        for extra in range(min(most, len(curve) - 1 - base), 0, -1):
+            if surplus + curve[base + extra] - curve[base] >= extra * price:
+                return extra
+        return 0
 
     def _parking_band(self, view: BidderView, bundle: tuple[int, ...]) -> int | None:
         limits = self.bundle_limits
+        later = self.next_prices(view.terms.clock_prices)
         best: tuple[int, int] | None = None
         for k, band in enumerate(view.bands):
             if band.excess_demand:
@@ -68,7 +99,8 @@ class ParkerAgent(ValueAgent):
                 continue  # the parking band is chosen in round 1 and kept
             rivals = (band.aggregate_demand or 0) - band.processed if band.aggregate_demand is not None else 0
             room = min(limits.max_lots[k], max(0, band.supply - rivals)) - bundle[k]
-            points = room * limits.points[k]
+            surplus = self.solver.utility(bundle, later)
+            points = self._worth_parking(k, bundle[k], room, later[k], surplus) * limits.points[k]
             if points > 0 and (best is None or points > best[0]):
                 best = (points, k)
         return best[1] if best else None

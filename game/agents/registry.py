@@ -16,6 +16,7 @@ import numpy as np
 
 from game.agents.aggressive import AggressiveAgent
 from game.agents.base import Agent
+from game.agents.cautious import CautiousAgent
 from game.agents.external import EXEC_PREFIX, ExternalAgent, default_log_dir, log_path, parse_exec
 from game.agents.parker import ParkerAgent
 from game.agents.random_bids import RandomAgent
@@ -121,5 +122,5 @@ def make_agent(
     return agent
 
 
-for _cls in (TruthfulAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent, LearnedAgent):
+for _cls in (TruthfulAgent, CautiousAgent, ReducerAgent, ParkerAgent, AggressiveAgent, RandomAgent, LearnedAgent):
     register_strategy(_cls)

@@ -59,3 +59,13 @@ def check_output_path(path: str | None, flag: str) -> None:
         raise UserError(f"{flag} {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UserError(f"{flag} {path}: not writable")
+
+
+def add_market_arg(p: argparse.ArgumentParser) -> None:
+    """``--market NAME``: which of the scenario's markets (private values and budgets) the bidders draw from."""
+    p.add_argument(
+        "--market",
+        metavar="NAME",
+        help="the scenario's market the private values come from: calibrated (the default; like the 2026 auction), "
+        "cautious, or competitive (the hot market of before the calibration, for training); see docs/VALUES.md",
+    )

@@ -20,7 +20,7 @@ import numpy as np
 from game.agents.base import Agent
 from game.agents.plan import PlanAgent, PlanError, load_plan
 from game.cli import tournament
-from game.cli.common import EXIT_USER_ERROR, UserError, check_output_path, seed_arg, write_json_atomic
+from game.cli.common import EXIT_USER_ERROR, UserError, add_market_arg, check_output_path, seed_arg, write_json_atomic
 from game.economics.payments import PaymentPlanError
 from game.engine.allocation import ClockAuction
 from game.engine.bandplan import run_positioning
@@ -30,6 +30,7 @@ from game.records.failures import AgentFailure
 from game.records.report import summarise, summary_json, summary_text
 from game.records.roundlog import ReplayError, RoundLogWriter, replay
 from game.scenario import Scenario, ScenarioError, load_scenario, shipped_scenarios
+from game.scenario.value_params import UnknownMarket, default_market, market_names, with_market
 from game.sessions.session import run_allocation
 
 
@@ -44,11 +45,12 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument(
         "--bidders",
         metavar="BIDDER=STRATEGY,...",
-        help="scripted bidders, e.g. jazz=truthful,zong=reducer,ufone=exec:\"node examples/bots/truthful.js\" "
-        "(strategies: truthful, reducer, parker, aggressive, random, plan:PATH, or exec:CMD: any program that "
-        "speaks the bidder protocol, run sandboxed; see docs/PROTOCOL.md)",
+        help="scripted bidders, e.g. jazz=truthful,zong=cautious,ufone=exec:\"node examples/bots/truthful.js\" "
+        "(strategies: truthful, cautious, reducer, parker, aggressive, random, learned, plan:PATH, or exec:CMD: any "
+        "program that speaks the bidder protocol, run sandboxed; see docs/PROTOCOL.md)",
     )
     p.add_argument("--seed", type=seed_arg, default=1, help="seed for tie-breaks, private values and agents (default: %(default)s)")
+    add_market_arg(p)
     _add_report_args(p)
     p.add_argument("--log", metavar="LOG.jsonl", help="write the round log as JSON Lines")
     p.add_argument(
@@ -57,6 +59,15 @@ def _add_auction_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     tournament.add_limit_args(p)
     p.add_argument("--agent-logs", metavar="DIR", help="where exec: programs' stderr logs go (default: a temporary directory)")
+
+
+def apply_market(scenario: Scenario, market: str | None) -> Scenario:
+    """The scenario with ``--market`` applied; an unknown name is a :class:`UserError` naming the flag."""
+    try:
+        return with_market(scenario, market)
+    except UnknownMarket:
+        offered = ", ".join(market_names(scenario))
+        raise UserError(f"--market: unknown market {market!r}; scenario {scenario.id} offers: {offered}") from None
 
 
 def _add_report_args(p: argparse.ArgumentParser) -> None:
@@ -165,7 +176,7 @@ def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
     from game.economics.values import draw_valuations
 
-    scenario = load_scenario(args.scenario)
+    scenario = apply_market(load_scenario(args.scenario), args.market)
     _money_options(args)  # refuse a bad payment plan before running the auction
     check_output_path(args.json_out, "--json")
     check_output_path(args.log, "--log")
@@ -269,6 +280,7 @@ def _report(
         print(positioning.text())
     if args.json_out is not None:
         document = summary_json(summary, seed=auction.seed, failures=failures)
+        document["market"] = default_market(scenario)
         figures = efficiency_json(efficiency)
         per_bidder = figures.pop("bidders")
         assert isinstance(per_bidder, dict)

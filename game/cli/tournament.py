@@ -15,7 +15,7 @@ import math
 import sys
 from pathlib import Path
 
-from game.cli.common import UserError, check_output_path
+from game.cli.common import UserError, add_market_arg, check_output_path
 from game.protocol.sandbox import SandboxLimits
 from game.scenario import ScenarioError
 from game.scenario.units import fmt_usd
@@ -23,7 +23,7 @@ from game.tournament.leaderboard import leaderboard_text
 from game.tournament.play import AgentModuleError, AuctionRecord
 from game.tournament.pool import TournamentError
 from game.tournament.progress import Progress
-from game.tournament.runner import TournamentConfig, play_one, run_tournament
+from game.tournament.runner import TournamentConfig, play_one, prepare, run_tournament
 from game.tournament.storage import DB_NAME, StorageError, fmt_lots, fmt_tenths
 
 EXIT_USER_ERROR = 2
@@ -47,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument("--out", metavar="DIR", help="output directory")
     p.add_argument("--bidders", help="operator seats, comma-separated (default: the scenario's default bidders)")
+    add_market_arg(p)
     p.add_argument(
         "--agent-timeout", type=float, default=2.0, metavar="SECONDS",
         help="per-round wall-clock limit for an agent's answer (external agents: enforced by us; past it the "
@@ -153,6 +154,7 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
         ray_address=args.ray_address,
         resume=args.resume,
         plots=not args.no_plots,
+        market=args.market,
     )
 
 
@@ -176,13 +178,15 @@ def _only_auction(config: TournamentConfig, index: int, log: str | None) -> int:
     from game.engine.allocation import ClockAuction
     from game.records.roundlog import RoundLogWriter, dumps, outcome_record, replay
     from game.scenario import load_scenario
+    from game.scenario.value_params import with_market
 
     if log is None:
         record = play_one(config, index)
     else:
+        prepare(config)  # refuses a bad configuration (market, strategies) before the log is opened
         with open(log, "w", encoding="utf-8") as f:
             writer = RoundLogWriter(f)
-            scenario = load_scenario(config.scenario)
+            scenario = with_market(load_scenario(config.scenario), config.market)
             bidders = config.bidders or scenario.default_bidders
             from game.tournament.schedule import auction_seed
 

@@ -125,8 +125,27 @@ def draw_valuation(scenario: Scenario, model: ValueModel, bidder: str, rng: np.r
             coverage_scale=coverage_scale * noise,
             threshold_mhz=params.threshold_mhz * math.exp(sigma_t * float(z[k, 1]) - sigma_t * sigma_t / 2),
         )
+    if model.obligation_worth_reserve and scenario.rules.obligation.applies(holder):
+        _cover_obligation(scenario, curves, scenario.rules.obligation.min_lots)
     budget = int(profile.budget_usd * math.exp(sigma_b * z_budget - sigma_b * sigma_b / 2))
     return Valuation(bidder=bidder, band_values=curves, budget_usd=budget)
+
+
+def _cover_obligation(scenario: Scenario, curves: dict[str, tuple[int, ...]], min_lots: Mapping[str, int]) -> None:
+    """Scale the obligation's bands up, if need be, so that its bundle is worth its cost at reserve.
+
+    An operator qualified knowing the round-1 obligation; one whose values
+    made the obligation a loss at reserve would not have put down its deposit.
+    """
+    lots = {b: n for b, n in min_lots.items() if n and b in curves}
+    worth = sum(curves[b][min(n, len(curves[b]) - 1)] for b, n in lots.items())
+    cost = sum(n * scenario.band(b).reserve_usd for b, n in lots.items())
+    if not lots or worth >= cost:
+        return
+    factor = cost / worth if worth > 0 else 1.0
+    for band_id in lots:
+        # Multiplying a non-decreasing curve by the same factor keeps it non-decreasing; round up to cover.
+        curves[band_id] = tuple(math.ceil(v * factor) for v in curves[band_id])
 
 
 def draw_valuations(

@@ -17,6 +17,7 @@ from typing import IO, Any
 from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.rules import Bid
 from game.scenario import Scenario, load_scenario
+from game.scenario.value_params import UnknownMarket, default_market, with_market
 
 FORMAT = 1
 
@@ -34,7 +35,8 @@ def header_record(auction: ClockAuction) -> dict[str, Any]:
     return {
         "type": "header",
         "format": FORMAT,
-        "scenario": {"id": s.id, "source": s.source_path, "sha256": s.sha256},
+        # The market decides the private values that a replay's report draws again.
+        "scenario": {"id": s.id, "source": s.source_path, "sha256": s.sha256, "market": default_market(s)},
         "seed": auction.seed,
         "bidders": list(auction.bidders),
     }
@@ -150,6 +152,10 @@ def replay(path: str | Path, scenario: Scenario | None = None) -> ClockAuction:
             scenario = load_scenario(info["source"])
         if info.get("sha256") and scenario.sha256 != info["sha256"]:
             raise ReplayError(f"{path}: scenario {info['id']} has changed since this log was written")
+        try:
+            scenario = with_market(scenario, info.get("market"))
+        except UnknownMarket as exc:
+            raise ReplayError(f"{path}: {exc}") from None
     auction = ClockAuction(scenario, header["bidders"], seed=int(header["seed"]))
     for record in records[1:]:
         if record["type"] == "round":

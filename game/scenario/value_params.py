@@ -6,7 +6,10 @@ Data only: the model that draws values from these parameters is
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -61,25 +64,28 @@ class ValueModel:
     default_budget_usd: int
     bands: Mapping[str, BandValueParams]
     profiles: Mapping[str, ProfileParams]
+    obligation_worth_reserve: bool = False
+    """A bidder under the round-1 obligation values the obligation's bundle at least at its reserve cost."""
 
 
 # Defaults for the Pakistan 2026 bands, used for any band the scenario's
-# [values] section does not describe. Calibrated so that 1800/2100 MHz are
-# usually worth less than their reserve, 2600/3500 MHz are what everyone wants
-# (worth well above reserve once a 60-100 MHz block is held), 700 MHz is
-# worth one coverage lot, and budgets bind before values do.
+# [values] section does not describe: the calibrated market of docs/VALUES.md.
+# 1800/2100 MHz are worth less than their reserve to most operators; 2600/3500
+# MHz about 1-1.5 times their reserve per lot over the first 50-70 MHz, on soft
+# S-curves (50-60 MHz keeps most of its value); 700 MHz is worth one coverage
+# lot, a second one sometimes; 2300 MHz about its reserve.
 BUILTIN_BANDS: Mapping[str, BandValueParams] = {
-    "700": BandValueParams("coverage", 2_500_000, 35.0, coverage_usd=35_000_000),
+    "700": BandValueParams("coverage", 3_000_000, 10.0, coverage_usd=8_000_000),
     "1800": BandValueParams("concave", 5_000_000, 10.0),
     "2100": BandValueParams("concave", 5_500_000, 10.0),
-    "2300": BandValueParams("threshold", 1_400_000, 5.0, threshold_mhz=40, width_mhz=8, below_threshold_percent=30),
-    "2600": BandValueParams("threshold", 2_400_000, 3.0, threshold_mhz=60, width_mhz=10, below_threshold_percent=30),
-    "3500": BandValueParams("threshold", 1_400_000, 2.0, threshold_mhz=80, width_mhz=15, below_threshold_percent=30),
+    "2300": BandValueParams("threshold", 1_050_000, 2.0, threshold_mhz=30, width_mhz=10, below_threshold_percent=50),
+    "2600": BandValueParams("threshold", 1_750_000, 5.0, threshold_mhz=30, width_mhz=12, below_threshold_percent=70),
+    "3500": BandValueParams("threshold", 1_050_000, 6.0, threshold_mhz=30, width_mhz=15, below_threshold_percent=70),
 }
-BUILTIN_DEFAULT_BUDGET_USD = 250_000_000
+BUILTIN_DEFAULT_BUDGET_USD = 200_000_000
 BUILTIN_NOISE_PERCENT = 20.0
 BUILTIN_THRESHOLD_NOISE_PERCENT = 15.0
-BUILTIN_BUDGET_NOISE_PERCENT = 15.0
+BUILTIN_BUDGET_NOISE_PERCENT = 12.0
 
 
 def _generic_band(band: Band) -> BandValueParams:
@@ -88,10 +94,12 @@ def _generic_band(band: Band) -> BandValueParams:
     return BandValueParams("concave", per_mhz, 10.0)
 
 
-_VALUES_KEYS = {
+_MARKET_KEYS = {
     "notes", "reference_share_percent", "reference_subscribers_m", "noise_percent", "threshold_noise_percent",
-    "budget_noise_percent", "default_budget_usd", "bands", "profiles",
+    "budget_noise_percent", "default_budget_usd", "obligation_worth_reserve", "bands", "profiles",
 }
+"""Keys a named market (``[values.markets.NAME]``) may override: everything of ``[values]`` but the markets."""
+_VALUES_KEYS = _MARKET_KEYS | {"default_market", "markets"}
 _BAND_KEYS = {
     "notes", "shape", "usd_per_mhz", "decay_percent", "coverage_usd", "threshold_mhz", "width_mhz",
     "below_threshold_percent",
@@ -111,6 +119,7 @@ def read_values_section(
     t = r.table(tree, "values", "", required=False)
     path = "values"
     r.only(t, path, _VALUES_KEYS)
+    _check_markets(r, t, band_ids, bidder_ids)
     top: dict[str, Any] = {
         "reference_share_percent": _positive_number(r, t, "reference_share_percent", path, 100 / 3),
         "reference_subscribers_m": _positive_number(r, t, "reference_subscribers_m", path, 60.0),
@@ -118,6 +127,7 @@ def read_values_section(
         "threshold_noise_percent": _number(r, t, "threshold_noise_percent", path, BUILTIN_THRESHOLD_NOISE_PERCENT),
         "budget_noise_percent": _number(r, t, "budget_noise_percent", path, BUILTIN_BUDGET_NOISE_PERCENT),
         "default_budget_usd": r.non_negative_int(t, "default_budget_usd", path, BUILTIN_DEFAULT_BUDGET_USD),
+        "obligation_worth_reserve": bool(r.get(t, "obligation_worth_reserve", path, bool, False)),
     }
     bands_t = r.table(t, "bands", path, required=False)
     bands: dict[str, BandValueParams] = {}
@@ -185,6 +195,100 @@ def _percent(r: Any, t: Mapping[str, Any], key: str, path: str, default: float, 
     return value
 
 
+# ---------------------------------------------------------------- named markets
+
+DEFAULT_MARKET = "calibrated"
+"""Name of the market that ``[values]`` itself describes, unless ``values.default_market`` names it otherwise."""
+_MARKET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class UnknownMarket(ValueError):
+    """A market name the scenario does not define; the message lists the ones it does."""
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` laid over it, table by table (a value of the override replaces the base's)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _market_section(values: Mapping[str, Any], name: str, override: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[values]`` section of market ``name``: the base with the market's overrides, and no other markets."""
+    base = {k: v for k, v in values.items() if k not in ("markets", "default_market", "notes")}
+    merged = _merge(base, {k: v for k, v in override.items() if k != "notes"})
+    merged["default_market"] = name
+    return merged
+
+
+def _check_markets(r: Any, t: Mapping[str, Any], band_ids: Sequence[str], bidder_ids: Sequence[str]) -> None:
+    """``values.default_market`` and ``[values.markets.NAME]``: names, keys, and each market's merged section."""
+    base_name = r.get(t, "default_market", "values", str, DEFAULT_MARKET)
+    if not isinstance(base_name, str) or not _MARKET_NAME.match(base_name):
+        r.problem("values.default_market", f"must be a short lower-case name (a-z, 0-9, _ or -), found {base_name!r}")
+    markets = r.table(t, "markets", "values", required=False)
+    for name, override in markets.items():
+        path = f"values.markets.{name}"
+        if not _MARKET_NAME.match(name):
+            r.problem(path, "a market's name must be short and lower-case (a-z, 0-9, _ or -)")
+            continue
+        if name == base_name:
+            r.problem(path, f"{name!r} is the market [values] itself describes (values.default_market); pick another name")
+            continue
+        if not isinstance(override, dict):
+            r.problem(path, "must be a table")
+            continue
+        r.only(override, path, _MARKET_KEYS)
+        # The merged section is checked with the same reader; its problems are told at the market's own key paths.
+        inner = reader_for(r.source)
+        read_values_section(inner, {"values": _market_section(t, name, override)}, band_ids, bidder_ids)
+        for problem in inner.problems:
+            where, _, what = problem.partition(": ")
+            if where.startswith("values."):
+                where = f"{path}.{where[len('values.'):]}"
+            elif where == "values":
+                where = path
+            r.problem(where, f"{what} (in market {name!r}: [values] with this market's overrides)")
+
+
+def default_market(scenario: Scenario) -> str:
+    """The name of the market the scenario's ``[values]`` section describes (``"calibrated"`` unless it says)."""
+    name = section(scenario, "values").get("default_market", DEFAULT_MARKET)
+    return name if isinstance(name, str) else DEFAULT_MARKET
+
+
+def market_names(scenario: Scenario) -> tuple[str, ...]:
+    """Markets the scenario offers, its default first, then ``[values.markets.NAME]`` in file order."""
+    markets = section(scenario, "values").get("markets", {})
+    others = tuple(m for m in markets if m != default_market(scenario)) if isinstance(markets, dict) else ()
+    return (default_market(scenario), *others)
+
+
+def with_market(scenario: Scenario, market: str | None) -> Scenario:
+    """The scenario whose ``[values]`` section is market ``market`` (None or the default: the scenario itself).
+
+    A market changes only private values and budgets, never the rules, so the
+    scenario keeps its id and file hash; :func:`default_market` of the result
+    names the market, and the result offers no other market.
+    Raises :class:`UnknownMarket` for a name the scenario does not define.
+    """
+    if market is None or market == default_market(scenario):
+        return scenario
+    values = section(scenario, "values")
+    markets = values.get("markets", {})
+    if not isinstance(markets, dict) or market not in markets:
+        raise UnknownMarket(
+            f"unknown market {market!r}; scenario {scenario.id} offers: {', '.join(market_names(scenario))}"
+        )
+    raw = dict(scenario.raw)
+    raw["values"] = _market_section(values, market, markets[market])
+    return dataclasses.replace(scenario, raw=raw)
+
+
 def check_values(r: Any, tree: Mapping[str, Any]) -> None:
     """The hook :func:`game.scenario.parse_scenario` calls: record problems of ``[values]`` on ``r``."""
     bands = tree.get("bands")
@@ -236,6 +340,7 @@ def _read_value_model(scenario: Scenario) -> ValueModel:
         threshold_noise_percent=top["threshold_noise_percent"],
         budget_noise_percent=top["budget_noise_percent"],
         default_budget_usd=top["default_budget_usd"],
+        obligation_worth_reserve=top["obligation_worth_reserve"],
         # Read-only views: the model is shared by every later call for this scenario.
         bands=MappingProxyType(bands),
         profiles=MappingProxyType(profiles),

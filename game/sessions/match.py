@@ -33,6 +33,7 @@ from game.records.failures import AgentFailure
 from game.records.report import Summary, summarise
 from game.records.view import BidderView, build_view
 from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, load_scenario
+from game.scenario.value_params import with_market
 from game.sessions.session import ask_agent
 
 HUMAN = "human"
@@ -41,7 +42,7 @@ SAVE_VERSION = 1
 SAVE_ENV = "SPECTRUM_AUCTION_SAVE"
 """Environment variable overriding the autosave path (tests, portable installs)."""
 
-DEFAULT_STRATEGY = "truthful"
+DEFAULT_STRATEGY = "cautious"  # bids like the operators did in 2026 (issue 12)
 
 
 class SaveError(ValueError):
@@ -71,6 +72,8 @@ class MatchSetup:
     """Seconds a human seat has to bid each round; None is no timer. When it runs out, demand is maintained."""
     information_policy: InformationPolicy | None = None
     """None keeps the scenario's own policy."""
+    market: str | None = None
+    """The scenario's market the private values come from; None is its default (docs/VALUES.md)."""
 
     @property
     def bidders(self) -> tuple[str, ...]:
@@ -93,6 +96,8 @@ class MatchSetup:
             "seed": self.seed,
             "round_timer_s": self.round_timer_s,
             "information_policy": self.information_policy,
+            # Only when chosen, so that a game on the default market saves as it did before markets existed.
+            **({"market": self.market} if self.market is not None else {}),
         }
 
     @classmethod
@@ -119,7 +124,10 @@ class MatchSetup:
         policy = data.get("information_policy")
         if policy is not None and policy not in INFORMATION_POLICIES:
             raise SaveError(f"{where}.information_policy: expected one of {', '.join(INFORMATION_POLICIES)} or null")
-        return cls(scenario, tuple(seats), seed, timer, policy)
+        market = data.get("market")
+        if market is not None and not isinstance(market, str):
+            raise SaveError(f"{where}.market: expected a market name or null")
+        return cls(scenario, tuple(seats), seed, timer, policy, market)
 
 
 # ------------------------------------------------------------------ rivals and values
@@ -138,7 +146,7 @@ class Match:
     """One game in progress. Humans submit through :meth:`submit`; rivals through :meth:`ask_rival`."""
 
     def __init__(self, setup: MatchSetup, scenario: Scenario | None = None) -> None:
-        base = scenario if scenario is not None else load_scenario(setup.scenario)
+        base = with_market(scenario if scenario is not None else load_scenario(setup.scenario), setup.market)
         if setup.information_policy is not None and setup.information_policy != base.rules.information_policy:
             base = dataclasses.replace(base, rules=dataclasses.replace(base.rules, information_policy=setup.information_policy))
         self.setup = setup

@@ -34,6 +34,7 @@ from game.protocol.seat import Program, Seat
 from game.records.failures import AgentFailure
 from game.records.view import BidderView
 from game.scenario import Scenario, load_scenario
+from game.scenario.value_params import with_market
 from game.sessions.session import run_allocation
 from game.tournament.schedule import Seating
 
@@ -101,6 +102,8 @@ class TournamentSetup:
     """Limits of every external agent process (the per-round wall clock is ``agent_timeout_s``)."""
     log_dir: str | None = None
     """Where each external agent process's stderr log goes (bounded); None: a temporary directory."""
+    market: str | None = None
+    """The scenario's market the private values come from (None: its default; see docs/VALUES.md)."""
 
 
 # ---------------------------------------------------------------- agent modules
@@ -212,7 +215,7 @@ class AuctionPlayer:
 
     def __init__(self, setup: TournamentSetup, scenario: Scenario | None = None) -> None:
         self.setup = setup
-        self.scenario = scenario if scenario is not None else load_scenario(setup.scenario)
+        self.scenario = scenario if scenario is not None else with_market(load_scenario(setup.scenario), setup.market)
         programs = setup.programs
         if not programs:  # a setup built by hand: find the modules' strategies (in a sandbox, never imported here)
             for spec in setup.agent_modules:

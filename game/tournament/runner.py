@@ -22,6 +22,7 @@ import numpy as np
 from game.engine.allocation import RoundResult
 from game.protocol.sandbox import SandboxLimits
 from game.scenario import Scenario, load_scenario
+from game.scenario.value_params import UnknownMarket, default_market, with_market
 from game.tournament.leaderboard import LEADERBOARD_NAME, Standing, leaderboard_csv, standings
 from game.tournament.play import (
     AuctionPlayer,
@@ -59,6 +60,8 @@ class TournamentConfig:
     ray_address: str | None = None
     resume: bool = False
     plots: bool = True
+    market: str | None = None
+    """The scenario's market the private values come from (None: its default; see docs/VALUES.md)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ def prepare(config: TournamentConfig) -> Prepared:
     if config.agent_timeout_s is not None and config.agent_timeout_s <= 0:
         raise TournamentError(f"--agent-timeout must be positive, got {config.agent_timeout_s:g}")
     scenario = load_scenario(config.scenario)
+    try:
+        scenario = with_market(scenario, config.market)
+    except UnknownMarket as exc:
+        raise TournamentError(f"--market: {exc}") from None
     bidders = config.bidders if config.bidders is not None else scenario.default_bidders
     unknown = [b for b in bidders if b not in scenario.bidder_ids]
     if unknown or len(set(bidders)) != len(bidders) or not bidders:
@@ -136,6 +143,7 @@ def prepare(config: TournamentConfig) -> Prepared:
         programs=programs_for(config.strategies),
         limits=config.limits,
         log_dir=str(Path(config.out_dir) / "agent-logs") if config.out_dir else None,
+        market=config.market,
     )
     return Prepared(scenario, setup, cycle)
 
@@ -150,6 +158,7 @@ def settings(config: TournamentConfig, prep: Prepared) -> dict[str, object]:
     return {
         "scenario": prep.scenario.id,
         "scenario_sha256": prep.scenario.sha256,
+        "market": default_market(prep.scenario),
         "bidders": list(prep.setup.bidders),
         "strategies": list(config.strategies),
         "seed": config.seed,

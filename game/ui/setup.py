@@ -1,4 +1,4 @@
-"""The setup screen: scenario, who plays each seat, new entrant, seed, round timer, information policy.
+"""The setup screen: scenario, who plays each seat, new entrant, seed, round timer, information policy, market.
 
 Defaults: you play Jazz against scripted Zong and Ufone (the scenario's
 default bidders, the first one human). Produces a
@@ -13,6 +13,7 @@ import pygame_gui
 
 from game.scenario import INFORMATION_POLICIES, Scenario, ScenarioError, load_scenario, shipped_scenarios
 from game.scenario.units import fmt_mhz, fmt_usd
+from game.scenario.value_params import default_market, market_names
 from game.sessions.match import DEFAULT_STRATEGY, HUMAN, Match, MatchSetup, SaveError, Seat, default_save_path, strategy_names
 from game.ui.scene import Scene, draw_text, wrap_text
 from game.ui.stack import SceneStack
@@ -62,6 +63,7 @@ class SetupScene(Scene):
         self.seed_text = "1"
         self.timer_label = TIMERS[0][0]
         self.policy_label = self._policy_default_label()
+        self.market_label = default_market(self.scenario)
         self.error = ""
         self.strategies = strategy_names()
         self.seat_menus: dict[pygame_gui.core.UIElement, str] = {}
@@ -71,6 +73,7 @@ class SetupScene(Scene):
         self.scenario_menu: pygame_gui.elements.UIDropDownMenu | None = None
         self.timer_menu: pygame_gui.elements.UIDropDownMenu | None = None
         self.policy_menu: pygame_gui.elements.UIDropDownMenu | None = None
+        self.market_menu: pygame_gui.elements.UIDropDownMenu | None = None
         self.seed_entry: pygame_gui.elements.UITextEntryLine | None = None
         self.start_button: pygame_gui.elements.UIButton | None = None
         self.resume_button: pygame_gui.elements.UIButton | None = None
@@ -98,7 +101,8 @@ class SetupScene(Scene):
             raise ValueError(f"seed must be a whole number, got {self.seed_text!r}")
         timer = dict(TIMERS).get(self.timer_label)
         policy = self.policy_label if self.policy_label in INFORMATION_POLICIES else None
-        return MatchSetup(self.scenario_name, seats, int(seed_text), timer, policy)
+        market = None if self.market_label == default_market(self.scenario) else self.market_label
+        return MatchSetup(self.scenario_name, seats, int(seed_text), timer, policy, market)
 
     def start(self) -> None:
         if self.seed_entry is not None:
@@ -129,6 +133,7 @@ class SetupScene(Scene):
         self.scenario_name, self.scenario = name, scenario
         self.controllers = default_controllers(scenario)
         self.policy_label = self._policy_default_label()
+        self.market_label = default_market(scenario)
         self.relayout()
 
     # ---------------------------------------------------------- layout
@@ -192,6 +197,12 @@ class SetupScene(Scene):
             [self._policy_default_label(), *INFORMATION_POLICIES], self.policy_label,
             pygame.Rect(x, y, int(u * 16), eh), manager=m, container=root,
         )
+        y += int(u * 2.4)
+        self.rows_y["_market"] = y
+        self.market_menu = pygame_gui.elements.UIDropDownMenu(
+            list[str | tuple[str, str]](market_names(self.scenario)), self.market_label,
+            pygame.Rect(x, y, int(u * 16), eh), manager=m, container=root,
+        )
         bh = int(u * 2.6)
         by = h - pad - bh
         sw = int(u * 12)
@@ -226,6 +237,8 @@ class SetupScene(Scene):
                 self.timer_label = text
             elif el is self.policy_menu:
                 self.policy_label = text
+            elif el is self.market_menu:
+                self.market_label = text
             self.error = ""
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element is self.seed_entry:
@@ -294,13 +307,15 @@ class SetupScene(Scene):
             ls = f.small.get_linesize()
             for i, line in enumerate(lines):
                 draw_text(surface, f.small, line, c["muted"], (tag_x, y + mid + (2 * i - len(lines) + 1) * ls // 2), "midleft")
-        for key, label in (("_seed", "Seed"), ("_timer", "Round timer"), ("_policy", "Information")):
+        for key, label in (("_seed", "Seed"), ("_timer", "Round timer"), ("_policy", "Information"), ("_market", "Market")):
             y = self.rows_y.get(key)
             if y is not None:
                 draw_text(surface, f.body, label, c["muted"], (pad, y + mid), "midleft")
-        y = self.rows_y.get("_policy", y0) + int(u * 2.4)
+        y = self.rows_y.get("_market", y0) + int(u * 2.4)
         hints = [
             "Information: 'aggregate' shows each band's total demand after a round; 'excess-only' only whether it exceeded supply.",
+            "Market: the rivals' values and budgets. 'calibrated' plays like the 2026 auction (near reserve, a few rounds); "
+            "'cautious' is cooler, 'competitive' the hot market of before the calibration.",
             "Round timer: when it runs out your demand is maintained. Several human seats play hot-seat on this computer.",
         ]
         for hint in hints:
