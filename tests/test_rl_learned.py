@@ -92,24 +92,18 @@ def test_learned_needs_values() -> None:
         make_agent("learned", "jazz", load_scenario("pakistan-2026"), None, np.random.default_rng(0))
 
 
-def test_a_policy_file_plays_through_an_agent_module(tmp_path: Path) -> None:
-    """The README's recipe: a LearnedAgent subclass in an --agent-module becomes a strategy."""
-    from game.tournament.play import load_agent_module
+def test_a_policy_file_plays_as_learned_path(tmp_path: Path) -> None:
+    """``learned:PATH`` plays another policy file wherever a strategy goes (a policy is data, so it plays in process)."""
+    from game.cli.main import main
 
     policy = tmp_path / "policy.npz"
     LinearBidPolicy(np.ones(len(FEATURES))).save(policy)
-    module = tmp_path / "my_policy.py"
-    module.write_text(
-        "from game.rl.learned import LearnedAgent\n"
-        "class MyPolicy(LearnedAgent):\n"
-        '    strategy = "my-policy"\n'
-        f"    policy_path = {str(policy)!r}\n"
-    )
-    assert load_agent_module(str(module)) == ["my-policy"]
     sc = load_scenario("pakistan-2026")
     values = draw_valuations(sc, ["jazz"], 1)
-    agent = make_agent("my-policy", "jazz", sc, values["jazz"], np.random.default_rng(0))
+    agent = make_agent(f"learned:{policy}", "jazz", sc, values["jazz"], np.random.default_rng(0))
     assert np.array_equal(agent.policy.theta, np.ones(len(FEATURES)))  # type: ignore[attr-defined]
+    assert main(["auction", "--bidders", f"jazz=learned:{policy},zong=truthful,ufone=truthful", "--quiet"]) == 0
+    assert main(["auction", "--bidders", f"jazz=learned:{tmp_path / 'missing.npz'},zong=truthful", "--quiet"]) == 2
 
 
 def test_learned_takes_a_desktop_game_seat() -> None:

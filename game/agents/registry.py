@@ -29,6 +29,8 @@ from game.rl.learned import LearnedAgent
 from game.scenario import Scenario
 
 PLAN_PREFIX = "plan:"
+LEARNED_PREFIX = "learned:"
+"""``learned:PATH``: the learned policy saved in PATH (a .npz of numbers, never code: it plays in process)."""
 
 _STRATEGIES: dict[str, type[Agent]] = {}
 _PROGRAMS: dict[str, Program] = {}
@@ -113,6 +115,10 @@ def make_agent(
         if bidder not in plan:
             raise PlanError(f"plan {path}: has no rounds for {bidder} (it has: {', '.join(plan) or 'none'})")
         agent: Agent = PlanAgent(bidder, values, rng, plan[bidder])
+    elif spec.startswith(LEARNED_PREFIX):
+        from game.rl.learned import learned_strategy
+
+        agent = learned_strategy(spec, spec[len(LEARNED_PREFIX):])(bidder, values, rng)
     else:
         cls = _STRATEGIES.get(spec)
         if cls is None:

@@ -132,7 +132,8 @@ def split_specs(text: str) -> list[str]:
 def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
     """``jazz=truthful,zong=exec:"node bot.js"`` -> {bidder: strategy}; unknown names raise :class:`UserError`."""
     from game.agents.external import EXEC_PREFIX, ProgramError, parse_exec
-    from game.agents.registry import PLAN_PREFIX, known_strategies
+    from game.agents.registry import LEARNED_PREFIX, PLAN_PREFIX, known_strategies
+    from game.rl.learned import PolicyError, policy_at
 
     result: dict[str, str] = {}
     for part in (p.strip() for p in split_specs(text)):
@@ -153,10 +154,15 @@ def parse_bidders(text: str, scenario: Scenario) -> dict[str, str]:
                 parse_exec(strategy)
             except ProgramError as exc:
                 raise UserError(f"--bidders: {bidder}: {exc}") from None
+        elif strategy.startswith(LEARNED_PREFIX):
+            try:
+                policy_at(strategy[len(LEARNED_PREFIX):])
+            except PolicyError as exc:
+                raise UserError(f"--bidders: {bidder}={strategy}: {exc}") from None
         elif not strategy.startswith(PLAN_PREFIX) and strategy not in known_strategies():
             raise UserError(
                 f"--bidders: unknown strategy {strategy!r} for {bidder}; known strategies: "
-                f"{', '.join(known_strategies())}, plan:PATH, or exec:CMD (a program that speaks the bidder protocol)"
+                f"{', '.join(known_strategies())}, plan:PATH, learned:POLICY.npz, or exec:CMD (a program that speaks the bidder protocol)"
             )
         if strategy.startswith(PLAN_PREFIX) and not strategy[len(PLAN_PREFIX):].strip():
             raise UserError(f"--bidders: {bidder}={strategy}: give the plan file after 'plan:', e.g. {bidder}=plan:PLAN.json")

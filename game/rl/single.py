@@ -16,7 +16,6 @@ imports pygame.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from game.agents.base import Agent
 from game.agents.registry import make_agent
+from game.engine.streams import agent_stream
 from game.rl.core import Episode, fresh_seed, scenario_of, unapplied_messages
 from game.rl.encoding import SeatEncoder
 from game.rl.spaces import layout, seat_spaces
@@ -36,7 +36,7 @@ ObsDict = dict[str, Any]
 
 def rival_rng(seed: int, bidder: str) -> np.random.Generator:
     """A rival's own generator: the one ``run.py auction --seed`` gives the same bidder."""
-    return np.random.default_rng(np.random.SeedSequence([seed & (2**64 - 1), zlib.crc32(bidder.encode("utf-8"))]))
+    return agent_stream(seed, bidder)
 
 
 class AuctionEnv(gym.Env[ObsDict, np.ndarray]):
