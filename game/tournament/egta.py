@@ -194,20 +194,22 @@ def game_csv_rows(game: EmpiricalGame) -> list[list[object]]:
 
 
 def game_text(game: EmpiricalGame) -> str:
+    """The payoff table (a row per rival mix, a column per strategy) and the equilibrium."""
     from game.scenario.units import fmt_usd
 
-    width = max([len(mix_label(m)) for m in game.mixes] + [8])
+    first = max([len(mix_label(m)) for m in game.mixes] + [len("rivals")])
+    width = max([len(s) for s in game.strategies] + [18])
     lines = [
-        "Empirical game: mean utility of each strategy (rows) against each mix of rival strategies (columns), "
+        "Empirical game: mean utility of each strategy (columns) against each mix of rival strategies (rows), "
         "plays in brackets",
-        f"{'':<14}" + "".join(f"{mix_label(m):>{width + 14}}" for m in game.mixes),
+        f"{'rivals':<{first}}" + "".join(f"  {s:>{width}}" for s in game.strategies),
     ]
-    for s in game.strategies:
+    for m in game.mixes:
         cells = []
-        for m in game.mixes:
+        for s in game.strategies:
             p = game.payoffs.get((s, m))
-            cells.append(f"{'-' if p is None else fmt_usd(round(p.mean_usd)) + f' ({p.plays})':>{width + 14}}")
-        lines.append(f"{s:<14}" + "".join(cells))
+            cells.append(f"  {'-' if p is None else fmt_usd(round(p.mean_usd)) + f' ({p.plays})':>{width}}")
+        lines.append(f"{mix_label(m):<{first}}" + "".join(cells))
     eq = game.equilibrium
     if eq is not None:
         mix = ", ".join(f"{s} {p:.1%}" for s, p in sorted(eq.mixture.items(), key=lambda kv: (-kv[1], kv[0])) if p >= 0.0005)

@@ -278,7 +278,8 @@ def run_tournament(
             rows = csv_rows(deviation_table)
             store.replace_table("deviations", rows)
             files.append(write_text_atomic(store.dir / DEVIATIONS_NAME, _csv([DEVIATION_COLUMNS, *rows])))
-        game = empirical_game(config.strategies, seats, _seat_plays(store, paired, config.baseline, seats))
+        played_strategies = list(dict.fromkeys([*config.strategies, *([config.baseline] if config.baseline else [])]))
+        game = empirical_game(played_strategies, seats, _seat_plays(store, paired, config.baseline, seats))
         game_rows = game_csv_rows(game)
         store.replace_table("empirical_game", game_rows)
         files.append(write_text_atomic(
