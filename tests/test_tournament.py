@@ -316,6 +316,7 @@ def test_cli_only_auction_rerun_writes_a_replayable_log(tmp_path: Path, capsys: 
     [
         (["--strategies", "truthful,nope"], "unknown strategy 'nope'"),
         (["--strategies", "truthful", "--auctions", "0"], "--auctions"),
+        (["--strategies", "truthful", "--auctions", str(10**16)], "--auctions must be at most 10^15"),
         (["--strategies", "truthful", "--agent-module", "no/such/file.py"], "no such file"),
         (["--strategies", "truthful", "--bidders", "jazz,nobody"], "--bidders"),
         (["--strategies", ""], "--strategies"),

@@ -50,6 +50,10 @@ from game.tournament.pool import TournamentError, run_local
 from game.tournament.schedule import Seating, auction_seed, profile_seatings, seating_for, seatings
 from game.tournament.storage import ResultStore, write_text_atomic
 
+MAX_AUCTIONS = 10**15
+"""Auction numbers are stored as SQLite integers and seeds' spawn keys; the schedule itself is lazy, so this
+bound is about the numbers, not memory (at 1,000 auctions/s, 10^15 take 30,000 years)."""
+
 Backend = Literal["local", "ray"]
 Schedule = Literal["rotation", "profiles"]
 
@@ -108,6 +112,8 @@ def prepare(config: TournamentConfig) -> Prepared:
 
     if config.auctions < 1:
         raise TournamentError(f"--auctions must be at least 1, got {config.auctions}")
+    if config.auctions > MAX_AUCTIONS:
+        raise TournamentError(f"--auctions must be at most 10^15, got {config.auctions}")
     if config.jobs < 1:
         raise TournamentError(f"--jobs must be at least 1, got {config.jobs}")
     if config.seed < 0:
