@@ -194,6 +194,29 @@ def test_pooled_row_weighs_seats_alike_per_auction() -> None:
     assert pooled.pairs == 1 and pooled.gain_usd == 3 and pooled.revenue_change_usd == -15
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    seats=st.integers(1, 4),
+    data=st.data(),
+)
+def test_with_every_run_present_the_pooled_gain_is_the_mean_of_the_seats_gains(seats: int, data: st.DataObject) -> None:
+    auctions = data.draw(st.integers(1, 6))
+    money = st.integers(-10**10, 10**10)
+    runs = []
+    for a in range(1, auctions + 1):
+        for deviator in range(-1, seats):
+            utilities = tuple(data.draw(money) for _ in range(seats))
+            runs.append(PairedRun(a, deviator, "t" if deviator < 0 else "r", data.draw(money), 0.5, utilities))
+    table = deviations(runs, "t", ["t", "r"], [f"b{j}" for j in range(seats)])
+    per_seat, pooled = table[:-1], table[-1]
+    assert pooled.bidder == "all" and pooled.pairs == auctions and all(d.pairs == auctions for d in per_seat)
+    assert pooled.gain_usd == pytest.approx(sum(d.gain_usd for d in per_seat) / seats, rel=1e-9, abs=1e-3)
+    assert pooled.revenue_change_usd == pytest.approx(sum(d.revenue_change_usd for d in per_seat) / seats, rel=1e-9, abs=1e-3)
+    for d in table:
+        if d.gain_low_usd is not None and d.gain_high_usd is not None:
+            assert d.gain_low_usd <= d.gain_usd + 1e-3 and d.gain_usd <= d.gain_high_usd + 1e-3
+
+
 def test_paired_analysis_is_identical_for_any_jobs_and_after_an_interrupt(tmp_path: Path) -> None:
     ref = run_tournament(config(tmp_path / "ref", baseline="truthful", strategies=("truthful", "reducer", "random")))
     seen: list[int] = []
@@ -248,3 +271,22 @@ def test_an_absurd_number_of_auctions_costs_no_memory_before_it_starts(tmp_path:
         tracemalloc.stop()
     assert result.interrupted and result.done == 2 and result.total == 10**12
     assert peak < 50 * 2**20
+
+
+def test_a_failing_write_keeps_no_half_auction(tmp_path: Path) -> None:
+    import dataclasses
+
+    from game.tournament import play_one
+    from game.tournament.storage import ResultStore
+
+    record = play_one(config(tmp_path), 1)
+    store = ResultStore(tmp_path / "db", {"x": 1}, ("jazz", "zong", "ufone"), ("700",), resume=False)
+    store.add(record)
+    store.commit()
+    broken = dataclasses.replace(record, index=2, price_paths={"700": (object(),)})  # fails after the seats went in
+    with pytest.raises(sqlite3.Error):
+        store.add(broken)
+    store.close()
+    db = sqlite3.connect(tmp_path / "db" / "auctions.sqlite")
+    assert db.execute("SELECT DISTINCT auction FROM seats").fetchall() == [(1,)]
+    assert db.execute("SELECT auction FROM auctions").fetchall() == [(1,)]

@@ -17,6 +17,7 @@ equilibrium probability). Never imports pygame.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -24,7 +25,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,17 @@ class ResultStore:
     def done_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM auctions").fetchone()[0])
 
-    def _maybe_commit(self) -> None:
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Writes that join the open transaction; committed once COMMIT_EVERY_S has passed since the last commit.
+
+        A write that fails (a bug) rolls the open batch back rather than keep half an auction; ``--resume``
+        plays the batch's auctions again."""
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
         now = time.monotonic()
         if now - self._committed >= COMMIT_EVERY_S:
             self.db.commit()
@@ -185,36 +196,36 @@ class ResultStore:
 
     def add(self, record: AuctionRecord) -> None:
         """Store one finished auction (committed with the next batch)."""
-        marks = ", ".join("?" for _ in self.columns)
-        self.db.execute(f"INSERT OR REPLACE INTO auctions VALUES ({marks})", csv_row(record, self.bands))
-        self.db.execute("DELETE FROM seats WHERE auction = ?", (record.index,))
-        self.db.execute("DELETE FROM failures WHERE auction = ?", (record.index,))
-        self.db.execute("DELETE FROM price_paths WHERE auction = ?", (record.index,))
-        self.db.executemany(
-            "INSERT INTO seats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (record.index, i, s.bidder, s.strategy, fmt_lots(s.lots, self.bands), s.won_tenths,
-                 s.payment_usd, s.forfeited_usd, s.value_usd, s.utility_usd, len(s.failures))
-                for i, s in enumerate(record.seats)
-            ],
-        )
-        self.db.executemany(
-            "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)",
-            [(record.index, s.bidder, s.strategy, f.round, f.kind, f.message) for s in record.seats for f in s.failures],
-        )
-        self.db.executemany(
-            "INSERT INTO price_paths VALUES (?, ?, ?, ?)",
-            [(record.index, r + 1, band, p) for band, path in record.price_paths.items() for r, p in enumerate(path)],
-        )
-        self._maybe_commit()
+        with self._batch():
+            marks = ", ".join("?" for _ in self.columns)
+            self.db.execute(f"INSERT OR REPLACE INTO auctions VALUES ({marks})", csv_row(record, self.bands))
+            self.db.execute("DELETE FROM seats WHERE auction = ?", (record.index,))
+            self.db.execute("DELETE FROM failures WHERE auction = ?", (record.index,))
+            self.db.execute("DELETE FROM price_paths WHERE auction = ?", (record.index,))
+            self.db.executemany(
+                "INSERT INTO seats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (record.index, i, s.bidder, s.strategy, fmt_lots(s.lots, self.bands), s.won_tenths,
+                     s.payment_usd, s.forfeited_usd, s.value_usd, s.utility_usd, len(s.failures))
+                    for i, s in enumerate(record.seats)
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)",
+                [(record.index, s.bidder, s.strategy, f.round, f.kind, f.message) for s in record.seats for f in s.failures],
+            )
+            self.db.executemany(
+                "INSERT INTO price_paths VALUES (?, ?, ?, ?)",
+                [(record.index, r + 1, band, p) for band, path in record.price_paths.items() for r, p in enumerate(path)],
+            )
 
     def add_paired(self, run: PairedRun) -> None:
         """Store one auction of the paired deviation analysis (committed with the next batch)."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO paired_runs VALUES (?, ?, ?, ?, ?, ?)",
-            (run.auction, run.deviator, run.strategy, run.revenue_usd, run.efficiency, ",".join(map(str, run.utilities))),
-        )
-        self._maybe_commit()
+        with self._batch():
+            self.db.execute(
+                "INSERT OR REPLACE INTO paired_runs VALUES (?, ?, ?, ?, ?, ?)",
+                (run.auction, run.deviator, run.strategy, run.revenue_usd, run.efficiency, ",".join(map(str, run.utilities))),
+            )
 
     def paired_done(self) -> set[tuple[int, int, str]]:
         return {(int(a), int(d), str(s)) for a, d, s in self.db.execute("SELECT auction, deviator_seat, strategy FROM paired_runs")}
