@@ -290,3 +290,13 @@ def test_a_failing_write_keeps_no_half_auction(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "db" / "auctions.sqlite")
     assert db.execute("SELECT DISTINCT auction FROM seats").fetchall() == [(1,)]
     assert db.execute("SELECT auction FROM auctions").fetchall() == [(1,)]
+
+
+def test_printed_analyses_fit_100_columns_with_five_strategies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["tournament", "--strategies", "truthful,reducer,random,parker,aggressive", "--baseline", "truthful",
+            "--auctions", "1", "--bidders", "jazz,zong", "--no-plots", "--out", str(tmp_path / "t")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Paired deviation" in out and "Empirical game" in out
+    assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 100
+    assert all(line == line.rstrip() for line in out.splitlines())

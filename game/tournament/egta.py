@@ -193,31 +193,40 @@ def game_csv_rows(game: EmpiricalGame) -> list[list[object]]:
     return rows
 
 
-def game_text(game: EmpiricalGame) -> str:
-    """The payoff table (a row per rival mix, a column per strategy) and the equilibrium."""
+def game_text(game: EmpiricalGame, width: int = 100) -> str:
+    """The payoff table (a row per rival mix, a column per strategy; one line per cell where that is wider than
+    ``width``) and the equilibrium."""
     from game.scenario.units import fmt_usd
 
+    def cell(s: str, m: Mix) -> str:
+        p = game.payoffs.get((s, m))
+        return "-" if p is None else fmt_usd(round(p.mean_usd))
+
     first = max([len(mix_label(m)) for m in game.mixes] + [len("rivals")])
-    width = max([len(s) for s in game.strategies] + [18])
+    col = max([len(s) for s in game.strategies] + [10])
+    plays = [p.plays for p in game.payoffs.values()]
     lines = [
-        "Empirical game: mean utility of each strategy (columns) against each mix of rival strategies (rows), "
-        "plays in brackets",
-        f"{'rivals':<{first}}" + "".join(f"  {s:>{width}}" for s in game.strategies),
+        "Empirical game: mean utility of each strategy against each mix of rival strategies",
+        f"(seat-plays per cell: {min(plays, default=0)}..{max(plays, default=0)})",
     ]
-    for m in game.mixes:
-        cells = []
+    if first + len(game.strategies) * (col + 2) <= width:
+        lines.append(f"{'rivals':<{first}}" + "".join(f"  {s:>{col}}" for s in game.strategies))
+        for m in game.mixes:
+            lines.append(f"{mix_label(m):<{first}}" + "".join(f"  {cell(s, m):>{col}}" for s in game.strategies))
+    else:
+        name = max(len(s) for s in game.strategies)
         for s in game.strategies:
-            p = game.payoffs.get((s, m))
-            cells.append(f"  {'-' if p is None else fmt_usd(round(p.mean_usd)) + f' ({p.plays})':>{width}}")
-        lines.append(f"{mix_label(m):<{first}}" + "".join(cells))
+            for m in game.mixes:
+                lines.append(f"{s:<{name}}  vs {mix_label(m):<{first}}  {cell(s, m):>10}")
     eq = game.equilibrium
     if eq is not None:
         mix = ", ".join(f"{s} {p:.1%}" for s, p in sorted(eq.mixture.items(), key=lambda kv: (-kv[1], kv[0])) if p >= 0.0005)
-        how = "rest point of the replicator dynamics" if eq.converged else "time average of cycling replicator dynamics"
-        lines.append(f"Equilibrium mixture ({how}): {mix}; regret {fmt_usd(round(eq.regret_usd))}")
+        how = "a rest point of the replicator dynamics" if eq.converged else "time average of cycling replicator dynamics"
+        lines.append(f"Equilibrium mixture ({how}):")
+        lines.append(f"  {mix}; regret {fmt_usd(round(eq.regret_usd))}")
     elif game.missing:
         lines.append(
-            f"No equilibrium: {len(game.missing)} strategy/rival mix(es) never played (e.g. {game.missing[0][0]} "
-            f"against {mix_label(game.missing[0][1])}); --schedule profiles plays every mix"
+            f"No equilibrium: {len(game.missing)} strategy/rival mix(es) never played (e.g. {game.missing[0][0]}"
         )
+        lines.append(f"against {mix_label(game.missing[0][1])}); --schedule profiles plays every mix")
     return "\n".join(lines)

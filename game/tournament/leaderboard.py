@@ -25,8 +25,8 @@ from game.scenario.units import fmt_usd
 
 LEADERBOARD_NAME = "leaderboard.csv"
 POOLED_NOTE = (
-    "note: pooled means depend on the opponents each strategy met; for a fair comparison see the paired "
-    "deviation analysis (--baseline) and the empirical game"
+    "note: pooled means depend on the opponents each strategy met; for a fair comparison see\n"
+    "      the paired deviation analysis (--baseline) and the empirical game"
 )
 
 # Student's t 0.975-quantiles for 1..30 degrees of freedom (scipy.stats.t.ppf, to the last digit shown).

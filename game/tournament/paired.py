@@ -199,40 +199,35 @@ def csv_rows(table: Sequence[Deviation]) -> list[list[object]]:
 
 
 def deviations_text(table: Sequence[Deviation], auctions: int) -> str:
-    """A printable table: gain, revenue and efficiency change with their intervals; * where the CI excludes 0."""
-    from game.scenario.units import fmt_usd
-
+    """A printable table within 100 columns: gain, revenue change ($m) with their 95% intervals, efficiency change
+    (points); * where the interval excludes 0."""
     if not table:
         return ""
+
+    def star(lo: float | None, hi: float | None) -> str:
+        return " *" if lo is not None and hi is not None and (lo > 0 or hi < 0) else "  "
 
     def money(mean: float, lo: float | None, hi: float | None) -> str:
         if math.isnan(mean):
             return "-"
-        ci = "" if lo is None or hi is None else f" ({fmt_usd(round(lo))} .. {fmt_usd(round(hi))})"
-        star = " *" if lo is not None and hi is not None and (lo > 0 or hi < 0) else ""
-        return f"{fmt_usd(round(mean))}{ci}{star}"
+        ci = "" if lo is None or hi is None else f" ({lo / 1e6:.2f} .. {hi / 1e6:.2f})"
+        return f"{mean / 1e6:.2f}{ci}{star(lo, hi)}"
 
     def pts(mean: float, lo: float | None, hi: float | None) -> str:
-        if math.isnan(mean):
-            return "-"
-        ci = "" if lo is None or hi is None else f" ({lo * 100:+.2f} .. {hi * 100:+.2f})"
-        return f"{mean * 100:+.2f}{ci}"
+        return "-" if math.isnan(mean) else f"{mean * 100:+.2f}{star(lo, hi)}"
 
-    head = (
-        f"{'strategy':<14} {'seat':<8} {'pairs':>6}  {'utility gain (95% CI)':<38} {'revenue change (95% CI)':<38} "
-        "efficiency change, points"
-    )
+    head = f"{'strategy':<10} {'seat':<6} {'pairs':>5}  {'utility gain, $m (95% CI)':<30} {'revenue change, $m (95% CI)':<30} {'effic.':>7}"
     lines = [
-        f"Paired deviation from {table[0].baseline}: the same {auctions} auction(s) (values, seeds, tie-breaks) with one "
-        f"seat switched; * = the 95% CI excludes 0",
+        f"Paired deviation from {table[0].baseline}: the same {auctions} auction(s) (values, seeds, tie-breaks)",
+        "with one seat switched; efficiency change in points; * = the 95% CI excludes 0",
         head,
         "-" * len(head),
     ]
     for d in table:
         lines.append(
-            f"{d.strategy:<14} {d.bidder:<8} {d.pairs:>6}  "
-            f"{money(d.gain_usd, d.gain_low_usd, d.gain_high_usd):<38} "
-            f"{money(d.revenue_change_usd, d.revenue_low_usd, d.revenue_high_usd):<38} "
-            f"{pts(d.efficiency_change, d.efficiency_low, d.efficiency_high)}"
+            f"{d.strategy:<10} {d.bidder:<6} {d.pairs:>5}  "
+            f"{money(d.gain_usd, d.gain_low_usd, d.gain_high_usd):<30} "
+            f"{money(d.revenue_change_usd, d.revenue_low_usd, d.revenue_high_usd):<30} "
+            f"{pts(d.efficiency_change, d.efficiency_low, d.efficiency_high):>7}".rstrip()
         )
     return "\n".join(lines)
