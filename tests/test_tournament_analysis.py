@@ -143,10 +143,10 @@ def test_a_strategy_identical_to_the_baseline_gains_exactly_nothing(tmp_path: Pa
     module.write_text(textwrap.dedent(TWIN), encoding="utf-8")
     result = run_tournament(config(
         tmp_path / "out", strategies=("truthful", "twin", "random"), auctions=3, baseline="truthful",
-        agent_modules=(str(module),),
+        agent_modules=(str(module),), bidders=("jazz", "zong"),
     ))
     twin = [d for d in result.deviations if d.strategy == "twin"]
-    assert len(twin) == 4  # three seats and all
+    assert len(twin) == 3  # two seats and all
     for d in twin:
         assert d.pairs == 3
         assert (d.gain_usd, d.gain_low_usd, d.gain_high_usd) == (0, 0, 0)
@@ -218,7 +218,8 @@ def test_with_every_run_present_the_pooled_gain_is_the_mean_of_the_seats_gains(s
 
 
 def test_paired_analysis_is_identical_for_any_jobs_and_after_an_interrupt(tmp_path: Path) -> None:
-    ref = run_tournament(config(tmp_path / "ref", baseline="truthful", strategies=("truthful", "reducer", "random")))
+    two = {"baseline": "truthful", "strategies": ("truthful", "reducer", "random"), "bidders": ("jazz", "zong")}
+    ref = run_tournament(config(tmp_path / "ref", **two))
     seen: list[int] = []
 
     def stop(record: object) -> None:
@@ -226,14 +227,10 @@ def test_paired_analysis_is_identical_for_any_jobs_and_after_an_interrupt(tmp_pa
         if len(seen) == 9:  # inside the paired runs
             raise KeyboardInterrupt
 
-    part = run_tournament(
-        config(tmp_path / "cut", baseline="truthful", strategies=("truthful", "reducer", "random"), jobs=2), on_record=stop
-    )
+    part = run_tournament(config(tmp_path / "cut", jobs=2, **two), on_record=stop)
     assert part.interrupted and part.done == 4 and 0 < part.paired_done < part.paired_total
-    again = run_tournament(
-        config(tmp_path / "cut", baseline="truthful", strategies=("truthful", "reducer", "random"), jobs=2, resume=True)
-    )
-    assert not again.interrupted and again.paired_done == ref.paired_total == 28
+    again = run_tournament(config(tmp_path / "cut", jobs=2, resume=True, **two))
+    assert not again.interrupted and again.paired_done == ref.paired_total == 4 * (1 + 2 * 2)
     for name in ("auctions.csv", "leaderboard.csv", "deviations.csv", "empirical_game.csv"):
         assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name
 
