@@ -2,7 +2,7 @@
 
 ``utility_by_strategy.png``, ``revenue.png``, ``efficiency.png`` and
 ``price_paths.png`` (posted prices of a sample auction, as a multiple of
-each band's reserve); ``deviations.png`` (paired gains with their intervals,
+each band's reserve); ``deviations.png`` (paired gains, revenue and efficiency changes with their intervals,
 with ``--baseline``) and ``empirical_game.png`` (the payoff table as a heat
 map and the equilibrium mixture). matplotlib is imported only here. Reads
 results only; never imports pygame.
@@ -102,12 +102,13 @@ def write_analysis_plots(out_dir: Path, table: Sequence[Deviation], game: Empiri
     written: list[Path] = []
     rows = [d for d in table if not math.isnan(d.gain_usd)]
     if rows:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(rows) + 1.8), sharey=True)
+        fig, axes = plt.subplots(1, 3, figsize=(14, 0.45 * len(rows) + 1.8), sharey=True)
         labels = [f"{d.strategy} @ {d.bidder}" for d in rows]
         ys = list(range(len(rows)))[::-1]
         for ax, (mean, lo, hi, scale, title) in zip(axes, [
             ("gain_usd", "gain_low_usd", "gain_high_usd", 1e6, "seat's utility gain ($m)"),
             ("revenue_change_usd", "revenue_low_usd", "revenue_high_usd", 1e6, "revenue change ($m)"),
+            ("efficiency_change", "efficiency_low", "efficiency_high", 0.01, "efficiency change (points)"),
         ], strict=True):
             for y, d in zip(ys, rows, strict=True):
                 m, low, high = getattr(d, mean) / scale, getattr(d, lo), getattr(d, hi)
