@@ -38,7 +38,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Run many auctions between scripted strategies, seats rotated so that every strategy plays every "
             "operator seat equally often, values drawn per auction from the auction's own seed. Writes "
-            "DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv and PNG plots; prints the leaderboard."
+            "DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv, DIR/empirical_game.csv and PNG plots; "
+            "prints the leaderboard (pooled means, which depend on the opponents met) and the empirical game "
+            "(each strategy against each mix of rivals, and its replicator equilibrium). --baseline adds the "
+            "paired deviation analysis (DIR/deviations.csv)."
         ),
     )
     p.add_argument("--scenario", default="pakistan-2026", help="shipped scenario name or .toml path (default: %(default)s)")
