@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from game.cli.main import main
 from game.tournament import TournamentConfig, TournamentError, play_one, run_tournament
-from game.tournament.leaderboard import mean_ci95, standings
+from game.tournament.leaderboard import mean_ci95, standings, t975
 from game.tournament.schedule import auction_seed, seating_for, seatings
 from game.tournament.storage import StorageError, csv_row
 
@@ -92,6 +92,29 @@ def test_bad_schedule_arguments_are_refused() -> None:
 
 
 # ---------------------------------------------------------------- leaderboard
+
+
+def test_t_quantile_matches_scipy_without_importing_it() -> None:
+    from scipy import stats
+
+    for df in [*range(1, 200), 250, 1000, 12_345, 10**6]:
+        assert t975(df) == pytest.approx(float(stats.t.ppf(0.975, df)), rel=2e-8), df
+    with pytest.raises(ValueError):
+        t975(0)
+
+
+def test_the_command_line_and_a_tournament_do_not_import_scipy_or_matplotlib(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from game.cli.main import main; "
+        f"main(['tournament', '--strategies', 'truthful', '--auctions', '1', '--out', {str(tmp_path / 'o')!r}, "
+        "'--no-plots', '--quiet', '--bidders', 'jazz,zong']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'matplotlib')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
 
 
 def test_confidence_interval_is_student_t() -> None:
@@ -274,8 +297,9 @@ def test_cli_runs_the_example_agent_module_and_writes_plots(tmp_path: Path, caps
     printed = capsys.readouterr().out
     assert code == 0
     assert "shaded" in printed and "mean utility" in printed
+    assert "pooled means depend on the opponents" in printed and "Empirical game" in printed
     for name in ("auctions.csv", "auctions.sqlite", "leaderboard.csv", "utility_by_strategy.png", "revenue.png",
-                 "efficiency.png", "price_paths.png"):
+                 "efficiency.png", "price_paths.png", "empirical_game.png", "empirical_game.csv"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "price_paths.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -293,10 +317,12 @@ def test_cli_only_auction_rerun_writes_a_replayable_log(tmp_path: Path, capsys: 
     [
         (["--strategies", "truthful,nope"], "unknown strategy 'nope'"),
         (["--strategies", "truthful", "--auctions", "0"], "--auctions"),
+        (["--strategies", "truthful", "--auctions", str(10**16)], "--auctions must be at most 10^15"),
         (["--strategies", "truthful", "--agent-module", "no/such/file.py"], "no such file"),
         (["--strategies", "truthful", "--bidders", "jazz,nobody"], "--bidders"),
         (["--strategies", ""], "--strategies"),
         (["--strategies", "truthful", "--agent-timeout", "-1", "--only-auction", "0"], "counts from 1"),
+        (["--strategies", "truthful,reducer", "--baseline", "nope"], "--baseline: unknown strategy 'nope'"),
     ],
 )
 def test_cli_user_errors_exit_2_with_a_message(
@@ -320,8 +346,10 @@ def test_bad_agent_module_is_a_user_error(tmp_path: Path) -> None:
         run_tournament(config(tmp_path / "o", auctions=0))
 
 
-def test_ray_backend_smoke(tmp_path: Path, reference: Path) -> None:
-    pytest.importorskip("ray")
+def test_ray_backend_on_a_local_cluster_matches_local_jobs_byte_for_byte(tmp_path: Path, reference: Path) -> None:
+    # No skip: .ci/run installs the [distributed] extra, so a missing Ray is a failure here.
+    import ray  # noqa: F401
+
     result = run_tournament(config(tmp_path, backend="ray", jobs=2))
     assert result.done == 6
     assert (tmp_path / "auctions.csv").read_bytes() == (reference / "auctions.csv").read_bytes()
@@ -335,23 +363,17 @@ def test_ray_backend_without_ray_says_how_to_install(tmp_path: Path, monkeypatch
         run_tournament(config(tmp_path, backend="ray"))
 
 
-def test_progress_bar_shows_count_rate_and_time_left_only_where_asked() -> None:
-    import io
-
-    from game.tournament.progress import Progress, fmt_duration
-
-    quiet = io.StringIO()
-    bar = Progress(10, stream=quiet)  # not a terminal: draws nothing
-    bar.advance()
-    bar.close()
-    assert quiet.getvalue() == ""
-    shown = io.StringIO()
-    bar = Progress(10, done=4, stream=shown, enabled=True)
-    bar.advance(6)
-    bar.close()
-    text = shown.getvalue()
-    assert "10/10" in text and "auctions/s" in text and "left" in text and text.endswith("\n")
-    assert fmt_duration(3725) == "1h02m"
+def test_progress_bar_shows_count_rate_and_time_left_only_where_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_tournament(config(tmp_path / "quiet", auctions=3))
+    assert capsys.readouterr().err == ""
+    run_tournament(config(tmp_path / "shown", auctions=3), progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "auctions/s" in err and "<" in err  # tqdm: elapsed<left
+    code = main(["tournament", "--strategies", "truthful,reducer", "--auctions", "2", "--out", str(tmp_path / "cli"),
+                 "--no-plots", "--progress", "--quiet"])
+    assert code == 0 and "2/2" in capsys.readouterr().err
 
 
 def test_resume_with_fewer_auctions_reports_only_those(reference: Path, tmp_path: Path) -> None:

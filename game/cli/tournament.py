@@ -1,8 +1,10 @@
 """The ``tournament`` command: many headless auctions, strategies ranked.
 
 ``python run.py tournament --strategies truthful,reducer --auctions 1000 --seed 1 --jobs 2 --out DIR``
-writes DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv and PNG
-plots, and prints the leaderboard. ``--only-auction N`` re-runs one auction
+writes DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv,
+DIR/empirical_game.csv and PNG plots, and prints the leaderboard and the
+empirical game; ``--baseline S`` adds the paired deviation analysis
+(DIR/deviations.csv). ``--only-auction N`` re-runs one auction
 of the tournament alone (``--log`` keeps its round log for ``replay``).
 User errors exit with status 2 and one clear message; Ctrl-C keeps every
 finished auction (exit 130) and ``--resume`` continues. Never imports pygame.
@@ -19,10 +21,11 @@ from game.cli.common import UserError, add_market_arg, check_output_path
 from game.protocol.sandbox import SandboxLimits
 from game.scenario import ScenarioError
 from game.scenario.units import fmt_usd
-from game.tournament.leaderboard import leaderboard_text
+from game.tournament.egta import game_text
+from game.tournament.leaderboard import POOLED_NOTE, leaderboard_text
+from game.tournament.paired import deviations_text
 from game.tournament.play import AgentModuleError, AuctionRecord
 from game.tournament.pool import TournamentError
-from game.tournament.progress import Progress
 from game.tournament.runner import TournamentConfig, play_one, prepare, run_tournament
 from game.tournament.storage import DB_NAME, StorageError, fmt_lots, fmt_tenths
 
@@ -37,7 +40,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Run many auctions between scripted strategies, seats rotated so that every strategy plays every "
             "operator seat equally often, values drawn per auction from the auction's own seed. Writes "
-            "DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv and PNG plots; prints the leaderboard."
+            "DIR/auctions.csv, DIR/auctions.sqlite, DIR/leaderboard.csv, DIR/empirical_game.csv and PNG plots; "
+            "prints the leaderboard (pooled means, which depend on the opponents met) and the empirical game "
+            "(each strategy against each mix of rivals, and its replicator equilibrium). --baseline adds the "
+            "paired deviation analysis (DIR/deviations.csv)."
         ),
     )
     p.add_argument("--scenario", default="pakistan-2026", help="shipped scenario name or .toml path (default: %(default)s)")
@@ -66,6 +72,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_limit_args(p)
     p.add_argument("--backend", choices=("local", "ray"), default="local", help="where auctions run (default: %(default)s)")
     p.add_argument("--ray-address", help="Ray cluster to join (default: start a local one)")
+    p.add_argument(
+        "--baseline", metavar="STRATEGY",
+        help="paired deviation analysis: replay the same auctions with all seats on STRATEGY and with one seat "
+        "switched to each other strategy; prints and writes each seat's gain with a 95%% CI (DIR/deviations.csv)",
+    )
+    p.add_argument(
+        "--schedule", choices=("rotation", "profiles"), default="rotation",
+        help="rotation: distinct strategies in every seat; profiles: every mix of strategies (repeats allowed), "
+        "which the empirical game's equilibrium needs (default: %(default)s)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the tournament already in DIR")
     p.add_argument("--no-plots", action="store_true", help="do not write the PNG plots")
     p.add_argument(
@@ -155,6 +171,8 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
         resume=args.resume,
         plots=not args.no_plots,
         market=args.market,
+        baseline=args.baseline.strip() if args.baseline else None,
+        schedule=args.schedule,
     )
 
 
@@ -218,8 +236,8 @@ def run(args: argparse.Namespace) -> int:
         config = config_from_args(args)
         if args.only_auction is not None:
             return _only_auction(config, args.only_auction, args.log)
-        progress = Progress(config.auctions, enabled=args.progress)
-        result = run_tournament(config, progress=progress)
+        show = sys.stderr.isatty() if args.progress is None else args.progress
+        result = run_tournament(config, progress=show)
     except (TournamentError, StorageError, AgentModuleError, ScenarioError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -237,14 +255,24 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.quiet and result.standings:
         print(leaderboard_text(result.standings))
+        print(POOLED_NOTE)
+    if not args.quiet and result.deviations:
+        print()
+        print(deviations_text(result.deviations, result.total))
+    if not args.quiet and result.game is not None and result.game.payoffs:
+        print()
+        print(game_text(result.game))
     cycle = _cycle_length(config)
     if cycle and result.total % cycle:
         print(
             f"note: seats are balanced over whole cycles of {cycle} auction(s) and {result.total} is not a multiple:\n"
             f"      strategies sat in different seats unequally often (try --auctions {cycle * max(1, result.total // cycle)})"
         )
-    rate = f", {result.played_now / result.seconds:.1f} auctions/s" if result.seconds > 0 and result.played_now else ""
+    played = result.played_now + result.paired_played_now
+    rate = f", {played / result.seconds:.1f} auctions/s" if result.seconds > 0 and played else ""
     print(f"{result.done} of {result.total} auction(s) in {out} ({result.played_now} played now{rate})")
+    if result.paired_total:
+        print(f"{result.paired_done} of {result.paired_total} paired deviation run(s) ({result.paired_played_now} played now)")
     database = out / DB_NAME  # the runner lists what it wrote this time; the database is written as it goes
     for path in [*result.files[:1], *([database] if database.exists() else []), *result.files[1:]]:
         print(f"  {path}")

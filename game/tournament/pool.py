@@ -8,7 +8,15 @@ longer than the hard limit (an agent stuck where the per-round alarm cannot
 reach, e.g. in C code), starts a fresh one, and plays that auction again
 with the hung seat maintaining its demand from that round. A worker that
 dies in an agent call is handled the same way. Results come back in any
-order; the caller stores them by auction number. Never imports pygame.
+order; the caller stores them by auction number. Tasks are drawn from an
+iterator as workers need them, so a run of 10^12 auctions holds only a few
+in memory. Never imports pygame.
+
+Why not pebble or loky: pebble's per-task timeout runs from the start of a
+task (an auction of slow but legal agents would be killed) and cannot say
+which seat was busy, and loky can only kill every worker at once; the hung
+seat and round are what the re-run needs, so each worker here reports them
+through a small shared array.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import signal
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -40,8 +48,9 @@ def mp_context() -> BaseContext:
     if "forkserver" not in methods:
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    # The server imports the engine once; each worker forked from it starts without re-importing.
-    ctx.set_forkserver_preload(["game.tournament.play", "game.agents.registry", "game.economics.welfare", "game.economics.values"])
+    # The server imports the engine once; each worker forked from it starts without re-importing. Not the
+    # welfare module: a heavy solver it may import (scipy.optimize) is loaded only by a worker that uses it.
+    ctx.set_forkserver_preload(["game.tournament.play", "game.agents.registry", "game.economics.values"])
     return ctx
 
 
@@ -105,20 +114,47 @@ class _Worker:
         self.conn.close()
 
 
+class _Pending:
+    """Tasks not yet sent: those sent back by a restart first, then the rest of the iterator."""
+
+    def __init__(self, tasks: Iterable[AuctionTask]) -> None:
+        self.again: deque[AuctionTask] = deque()
+        self.rest: Iterator[AuctionTask] = iter(tasks)
+        self.head: AuctionTask | None = next(self.rest, None)
+
+    def __bool__(self) -> bool:
+        return bool(self.again) or self.head is not None
+
+    def popleft(self) -> AuctionTask:
+        if self.again:
+            return self.again.popleft()
+        task, self.head = self.head, next(self.rest, None)
+        assert task is not None
+        return task
+
+    def extendleft(self, tasks: Iterable[AuctionTask]) -> None:
+        self.again.extendleft(tasks)
+
+
 def run_local(
     setup: TournamentSetup,
-    tasks: Sequence[AuctionTask],
+    tasks: Iterable[AuctionTask],
     jobs: int,
     on_record: Callable[[AuctionRecord], None],
     *,
     hard_limit_s: float | None,
+    count: int | None = None,
 ) -> None:
-    """Play ``tasks`` in ``jobs`` worker processes, calling ``on_record`` in the parent as each finishes."""
-    if not tasks:
+    """Play ``tasks`` in ``jobs`` worker processes, calling ``on_record`` in the parent as each finishes.
+
+    ``tasks`` is drawn lazily; ``count`` (how many there are, when known) only keeps a short run from
+    starting more workers than it has auctions.
+    """
+    pending = _Pending(tasks)
+    if not pending:
         return
     ctx = mp_context()
-    pending: deque[AuctionTask] = deque(tasks)
-    workers = [_Worker(ctx, setup) for _ in range(max(1, min(jobs, len(tasks))))]
+    workers = [_Worker(ctx, setup) for _ in range(max(1, min(jobs, count if count is not None else jobs)))]
     try:
         while pending or any(w.tasks for w in workers):
             for w in workers:
@@ -156,7 +192,7 @@ def run_local(
             w.stop(kill=True) if w.tasks else w.stop()
 
 
-def _restart(ctx: BaseContext, setup: TournamentSetup, w: _Worker, pending: deque[AuctionTask], why: str) -> _Worker:
+def _restart(ctx: BaseContext, setup: TournamentSetup, w: _Worker, pending: _Pending, why: str) -> _Worker:
     """Replace a worker that hung or died; its auction goes back to the queue with the culprit benched."""
     since, seat, round_ = w.busy_since()
     w.stop(kill=True)

@@ -11,7 +11,9 @@ alarm's reach) is not killed here. Never imports pygame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from game.tournament.play import AuctionPlayer, AuctionRecord, AuctionTask, TournamentSetup
@@ -30,47 +32,51 @@ def play_chunk(setup: TournamentSetup, tasks: Sequence[AuctionTask]) -> list[Auc
 
 def run_ray(
     setup: TournamentSetup,
-    tasks: Sequence[AuctionTask],
+    tasks: Iterable[AuctionTask],
     jobs: int,
     on_record: Callable[[AuctionRecord], None],
     *,
     address: str | None = None,
     chunk: int = 4,
 ) -> None:
-    """Play ``tasks`` on Ray with up to ``jobs`` chunks in flight per CPU-slot, calling ``on_record`` as each ends."""
+    """Play ``tasks`` on Ray with up to ``jobs`` chunks in flight per CPU-slot, calling ``on_record`` as each ends.
+
+    ``tasks`` is drawn lazily, a chunk at a time."""
     try:
         import ray
     except ImportError:
         raise TournamentError(
             "--backend ray needs Ray, which is not installed: pip install -e \".[distributed]\" (or pip install ray)"
         ) from None
-    if not tasks:
+    source = iter(tasks)
+    first = list(islice(source, chunk))
+    if not first:
         return
     started_here = False
     if not ray.is_initialized():
         try:
-            ray.init(address=address, include_dashboard=False, logging_level="ERROR") if address else ray.init(
-                num_cpus=jobs, include_dashboard=False, logging_level="ERROR"
+            ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR) if address else ray.init(
+                num_cpus=jobs, include_dashboard=False, logging_level=logging.ERROR
             )
         except Exception as exc:
             raise TournamentError(f"cannot start or join the Ray cluster ({address or 'local'}): {exc}") from None
         started_here = True
     remote = ray.remote(max_retries=0)(play_chunk)
     try:
-        chunks = [list(tasks[i:i + chunk]) for i in range(0, len(tasks), chunk)]
         in_flight: dict[Any, list[AuctionTask]] = {}
         limit = max(1, jobs) * 2
-        while chunks or in_flight:
-            while chunks and len(in_flight) < limit:
-                part = chunks.pop(0)
+        part = first
+        while part or in_flight:
+            while part and len(in_flight) < limit:
                 in_flight[remote.remote(setup, part)] = part
+                part = list(islice(source, chunk))
             ready, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in ready:
-                part = in_flight.pop(ref)
+                done = in_flight.pop(ref)
                 try:
                     records = ray.get(ref)
                 except Exception as exc:
-                    raise TournamentError(f"auctions {part[0].index}..{part[-1].index} failed on Ray: {exc}") from None
+                    raise TournamentError(f"auctions {done[0].index}..{done[-1].index} failed on Ray: {exc}") from None
                 for record in records:
                     on_record(record)
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ numpy; never imports pygame.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
@@ -52,6 +52,24 @@ def seatings(strategies: Sequence[str], seats: int) -> list[Seating]:
         for r in range(seats):
             cycle.append(combo[r:] + combo[:r])
     return cycle
+
+
+def profile_seatings(strategies: Sequence[str], seats: int) -> list[Seating]:
+    """``--schedule profiles``: every multiset of strategies (repeats allowed), each in all its cyclic rotations.
+
+    Every strategy meets every mix of rivals, which the empirical game needs;
+    each profile's rotations put each of its strategies in each seat alike.
+
+    >>> profile_seatings(["a", "b"], 2)
+    [('a', 'a'), ('a', 'a'), ('a', 'b'), ('b', 'a'), ('b', 'b'), ('b', 'b')]
+    """
+    if seats < 1:
+        raise ValueError("a tournament needs at least one seat")
+    if not strategies:
+        raise ValueError("a tournament needs at least one strategy")
+    if len(set(strategies)) != len(strategies):
+        raise ValueError(f"strategies must be distinct, got {list(strategies)}")
+    return [combo[r:] + combo[:r] for combo in combinations_with_replacement(tuple(strategies), seats) for r in range(seats)]
 
 
 def seating_for(cycle: Sequence[Seating], auction: int) -> Seating:

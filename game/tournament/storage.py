@@ -1,31 +1,40 @@
 """Where a tournament's results live: DIR/auctions.sqlite as it runs, DIR/auctions.csv from it.
 
-Each finished auction is committed to SQLite at once, so an interrupted run
-keeps every finished auction and ``--resume`` knows what is left. The CSV is
+Finished auctions are committed to SQLite at least every quarter second
+(one commit per auction cost more than the rest of the parent's work), and
+at once on the end, on Ctrl-C and on any error, so an interrupted run keeps
+every finished auction and ``--resume`` knows what is left. The CSV is
 written from the database in auction order with fixed formatting, so the
 same tournament gives the same bytes whatever the number of jobs or
 interruptions. Tables: ``meta`` (the tournament's settings), ``auctions``
 (one row per auction, the CSV's columns), ``seats`` (one row per seat of
 each auction: strategy, lots, MHz, payment, value, utility, failures),
-``failures`` and ``price_paths``. Never imports pygame.
+``failures`` and ``price_paths``; with ``--baseline``: ``paired_runs`` (one
+row per auction of the paired deviation analysis) and ``deviations`` (its
+result); ``empirical_game`` (payoff per strategy and rival mix, with the
+equilibrium probability). Never imports pygame.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from game.tournament.paired import PairedRun
 from game.tournament.play import AuctionRecord
 
 DB_NAME = "auctions.sqlite"
 CSV_NAME = "auctions.csv"
+COMMIT_EVERY_S = 0.25
 SEAT_FIELDS = ("strategy", "lots", "mhz", "payment_usd", "forfeited_usd", "value_usd", "utility_usd", "failures")
 
 
@@ -90,6 +99,7 @@ class ResultStore:
         self.bidders = tuple(bidders)
         self.bands = tuple(bands)
         self.columns = csv_columns(bidders)
+        self._committed = time.monotonic()
         self.limit: int | None = None
         """Only auctions numbered up to this go into the CSV and the leaderboard (a resume may ask for fewer)."""
         existed = self.path.exists()
@@ -98,6 +108,7 @@ class ResultStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._open(settings, existed=existed, resume=resume)
+            self._analysis_tables()
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{self.path}: not a usable tournament database: {exc}") from None
 
@@ -139,6 +150,21 @@ class ResultStore:
         self.db.execute("INSERT INTO meta VALUES ('bands', ?)", (json.dumps(self.bands),))
         self.db.commit()
 
+    def _analysis_tables(self) -> None:
+        self.db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS paired_runs (auction INTEGER, deviator_seat INTEGER, strategy TEXT,
+                revenue_usd INTEGER, efficiency REAL, utilities_usd TEXT, PRIMARY KEY (auction, deviator_seat, strategy));
+            CREATE TABLE IF NOT EXISTS deviations (baseline TEXT, strategy TEXT, seat TEXT, bidder TEXT, pairs INTEGER,
+                mean_gain_usd TEXT, gain_ci95_low_usd TEXT, gain_ci95_high_usd TEXT, mean_revenue_change_usd TEXT,
+                revenue_change_ci95_low_usd TEXT, revenue_change_ci95_high_usd TEXT, mean_efficiency_change TEXT,
+                efficiency_change_ci95_low TEXT, efficiency_change_ci95_high TEXT);
+            CREATE TABLE IF NOT EXISTS empirical_game (strategy TEXT, opponents TEXT, plays INTEGER,
+                mean_utility_usd TEXT, equilibrium_probability TEXT);
+            """
+        )
+        self.db.commit()
+
     def _has_table(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
@@ -148,9 +174,29 @@ class ResultStore:
     def done_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM auctions").fetchone()[0])
 
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Writes that join the open transaction; committed once COMMIT_EVERY_S has passed since the last commit.
+
+        A write that fails (a bug) rolls the open batch back rather than keep half an auction; ``--resume``
+        plays the batch's auctions again."""
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        now = time.monotonic()
+        if now - self._committed >= COMMIT_EVERY_S:
+            self.db.commit()
+            self._committed = now
+
+    def commit(self) -> None:
+        self.db.commit()
+        self._committed = time.monotonic()
+
     def add(self, record: AuctionRecord) -> None:
-        """Store one finished auction, in one transaction."""
-        with self.db:
+        """Store one finished auction (committed with the next batch)."""
+        with self._batch():
             marks = ", ".join("?" for _ in self.columns)
             self.db.execute(f"INSERT OR REPLACE INTO auctions VALUES ({marks})", csv_row(record, self.bands))
             self.db.execute("DELETE FROM seats WHERE auction = ?", (record.index,))
@@ -172,6 +218,46 @@ class ResultStore:
                 "INSERT INTO price_paths VALUES (?, ?, ?, ?)",
                 [(record.index, r + 1, band, p) for band, path in record.price_paths.items() for r, p in enumerate(path)],
             )
+
+    def add_paired(self, run: PairedRun) -> None:
+        """Store one auction of the paired deviation analysis (committed with the next batch)."""
+        with self._batch():
+            self.db.execute(
+                "INSERT OR REPLACE INTO paired_runs VALUES (?, ?, ?, ?, ?, ?)",
+                (run.auction, run.deviator, run.strategy, run.revenue_usd, run.efficiency, ",".join(map(str, run.utilities))),
+            )
+
+    def paired_done(self) -> set[tuple[int, int, str]]:
+        return {(int(a), int(d), str(s)) for a, d, s in self.db.execute("SELECT auction, deviator_seat, strategy FROM paired_runs")}
+
+    def paired_runs(self, upto: int) -> list[PairedRun]:
+        return [
+            PairedRun(int(a), int(d), str(s), int(r), float(e), tuple(int(u) for u in str(us).split(",")))
+            for a, d, s, r, e, us in self.db.execute(
+                "SELECT auction, deviator_seat, strategy, revenue_usd, efficiency, utilities_usd FROM paired_runs "
+                "WHERE auction <= ? ORDER BY auction, deviator_seat, strategy", (upto,),
+            )
+        ]
+
+    def replace_table(self, name: str, rows: Sequence[Sequence[object]]) -> None:
+        """Rewrite an analysis table (``deviations``, ``empirical_game``) with the latest result."""
+        if name not in ("deviations", "empirical_game"):
+            raise ValueError(f"not an analysis table: {name}")
+        with self.db:
+            self.db.execute(f"DELETE FROM {name}")
+            if rows:
+                marks = ", ".join("?" for _ in rows[0])
+                self.db.executemany(f"INSERT INTO {name} VALUES ({marks})", [[str(v) for v in r] for r in rows])
+
+    def seat_strategies(self) -> list[tuple[int, int, str, int]]:
+        """(auction, seat, strategy, utility) of the tournament's own auctions, in order."""
+        return [
+            (int(a), int(j), str(s), int(u))
+            for a, j, s, u in self.db.execute(
+                "SELECT auction, seat, strategy, utility_usd FROM seats WHERE auction <= ? ORDER BY auction, seat",
+                (self._upto(),),
+            )
+        ]
 
     def rows(self) -> list[tuple[Any, ...]]:
         cols = ", ".join(f'"{c}"' for c in self.columns)
@@ -209,6 +295,7 @@ class ResultStore:
         return write_text_atomic(self.dir / CSV_NAME, buf.getvalue())
 
     def close(self) -> None:
+        self.db.commit()
         self.db.close()
 
 
