@@ -9,13 +9,16 @@ path and what is wrong. Never imports pygame.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from game.scenario import checked
 from game.scenario.band_plan import read_band_plan
 from game.scenario.model import (
     INFORMATION_POLICIES,
@@ -31,6 +34,7 @@ from game.scenario.model import (
     ScenarioError,
     _Reader,
 )
+from game.scenario.schema import ScenarioFile
 from game.scenario.units import Tenths
 from game.scenario.value_params import check_values
 
@@ -44,7 +48,11 @@ def shipped_scenarios() -> list[str]:
 
 def resolve_scenario_path(name_or_path: str) -> Path:
     """A shipped scenario name (``pakistan-2026``) or a path to a TOML file."""
+    if not name_or_path.strip():
+        raise ScenarioError(repr(name_or_path), ["give a shipped scenario name or the path of a .toml file"])
     candidate = Path(name_or_path)
+    if candidate.is_dir():
+        raise ScenarioError(name_or_path, ["is a directory; give a .toml file"])
     if candidate.suffix == ".toml" or candidate.exists() or "/" in name_or_path:
         if not candidate.exists():
             raise ScenarioError(name_or_path, ["file not found"])
@@ -65,19 +73,40 @@ def load_scenario(name_or_path: str) -> Scenario:
     key = (str(path.resolve()), path.stat().st_mtime)
     if key in _cache:
         return _cache[key]
-    data = path.read_bytes()
     source = str(path) if path.parent != SCENARIO_DIR else f"assets/scenarios/{path.name}"
     try:
-        tree = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, [f"not valid TOML: {exc}"]) from None
+        data = checked.read_bytes(path, limit=MAX_SCENARIO_BYTES)
+        text = checked.decode(data, kind="TOML")
+    except OSError as exc:
+        raise ScenarioError(source, [f"cannot read: {exc.strerror}"]) from None
+    except ValueError as exc:
+        raise ScenarioError(source, [str(exc)]) from None
+    tree, problems = checked.parse_text(text, toml=True)
+    if problems:
+        raise ScenarioError(source, problems)
     scenario = parse_scenario(tree, source=source, sha256=hashlib.sha256(data).hexdigest())
     _cache[key] = scenario
     return scenario
 
 
+MAX_SCENARIO_BYTES = 2_000_000
+"""Largest scenario file read (the shipped ones are about 20 kB)."""
+
+
 def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") -> Scenario:
-    """Validate a parsed TOML tree; see :func:`load_scenario`."""
+    """Validate a parsed TOML tree; see :func:`load_scenario`.
+
+    First against the declared schema (:mod:`game.scenario.schema`: keys,
+    types, bounds), then the cross-checks no schema can state. A value the
+    schema refused is taken out before the cross-checks run, so that each
+    problem is reported once, and nothing downstream sees an infinite or
+    out-of-range number.
+    """
+    if checked.tree_depth_exceeds(tree):
+        raise ScenarioError(source, [f"nested more than {checked.MAX_DEPTH} levels deep"])
+    schema_problems, refused = _schema_problems(tree)
+    if refused:
+        tree = _without(tree, refused)
     r = _Reader(source)
     r.only(tree, "", _TOP_KEYS)
 
@@ -113,8 +142,10 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
     _check_optional_sections(r, tree)
     _check_band_plan(r, tree, bands, bidders)
 
-    if r.problems:
-        raise ScenarioError(source, r.problems)
+    refused_paths = [p.partition(": ")[0] for p in schema_problems]
+    problems = schema_problems + [p for p in r.problems if not _related(p.partition(": ")[0], refused_paths)]
+    if problems:
+        raise ScenarioError(source, problems)
     return Scenario(
         id=scenario_id,
         name=name,
@@ -420,3 +451,53 @@ def _check_optional_sections(r: _Reader, tree: Mapping[str, Any]) -> None:
 
 def _check_band_plan(r: _Reader, tree: Mapping[str, Any], bands: list[Band], bidders: list[BidderProfile]) -> None:
     read_band_plan(r, tree, bands, bidders)
+
+
+def _schema_problems(tree: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(problems, locations of refused values) of the tree against :class:`ScenarioFile`."""
+    problems: list[str] = []
+    refused: list[tuple[Any, ...]] = []
+    for loc, message in checked.number_problems(tree):
+        problems.append(f"{checked.render_path(tree, loc)}: {message}")
+        refused.append(loc)
+    try:
+        ScenarioFile.model_validate(tree)
+    except ValidationError as exc:
+        skip = [p.partition(": ")[0] for p in problems]
+        for path, message in checked.schema_problems(ScenarioFile, tree, exc, skip=skip):
+            problems.append(f"{path}: {message}")
+        refused.extend(tuple(e["loc"]) for e in exc.errors(include_url=False) if e["type"] != "missing")
+    return problems, refused
+
+
+def _without(tree: Mapping[str, Any], locations: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
+    """A copy of the tree with the value at each location taken out (a list item becomes None)."""
+    result = copy.deepcopy(dict(tree))
+    for loc in locations:
+        # Take out the deepest part of the location that exists (the rest names union members).
+        parent: Any = None
+        key: Any = None
+        node: Any = result
+        for seg in loc:
+            if (isinstance(node, dict) and seg in node) or (
+                isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node)
+            ):
+                parent, key, node = node, seg, node[seg]
+            else:
+                break
+        if isinstance(parent, dict):
+            parent.pop(key, None)
+        elif isinstance(parent, list):
+            parent[key] = None
+    return result
+
+
+def _related(path: str, others: Iterable[str]) -> bool:
+    """Whether ``path`` is one of ``others``, inside one, or holds one (a problem already reported)."""
+    for other in others:
+        if path == other:
+            return True
+        short, long = (path, other) if len(path) < len(other) else (other, path)
+        if long.startswith(short) and (not short or long[len(short)] in ".["):
+            return True
+    return False
