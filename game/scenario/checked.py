@@ -107,7 +107,8 @@ def bound_problems(text: str, *, toml: bool, max_depth: int = MAX_DEPTH) -> list
         if depth > deepest:
             deepest = depth
             if deepest > max_depth:
-                problems.append(f"nested more than {max_depth} levels deep (arrays and tables inside each other)")
+                inner = "tables" if toml else "objects"
+                problems.append(f"nested more than {max_depth} levels deep (lists and {inner} inside each other)")
                 break
     long = _LONG_DIGITS.search(bare)
     if long is not None:
@@ -214,8 +215,7 @@ def render_path(tree: Any, loc: Iterable[Any], *, missing_last: bool = False) ->
             node = item
         elif missing_last and n == len(items) - 1:
             parts.append(("." if parts else "") + key_text(seg))
-        else:
-            node = None  # a union member's name: not part of the document
+        # else: a union member's name, not part of the document
     return "".join(parts)
 
 
@@ -242,13 +242,13 @@ def _known_keys(model: type[BaseModel] | None, tree: Any, loc: Sequence[Any]) ->
     current: Any = model
     node = tree
     for seg in loc:
-        current = _unwrap(current, node, seg)
-        if isinstance(node, dict):
-            node = node.get(seg)
+        if isinstance(node, dict) and seg in node:
+            node = node[seg]
         elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
             node = node[seg]
         else:
-            node = None
+            continue  # a union member's name
+        current = _unwrap(current, node, seg)
     current = _unwrap_container(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return sorted(f.alias or name for name, f in current.model_fields.items())
@@ -256,12 +256,16 @@ def _known_keys(model: type[BaseModel] | None, tree: Any, loc: Sequence[Any]) ->
 
 
 def _unwrap_container(tp: Any) -> Any:
-    # Annotated[X, ...], X | None: the model inside.
-    while get_origin(tp) is not None and get_origin(tp) is not list and get_origin(tp) is not dict:
-        args = [a for a in get_args(tp) if a is not type(None)]
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        tp = models[0] if models else (args[0] if args else None)
-    return tp
+    """The model, list or dict type inside ``Annotated[...]`` and unions (a model first)."""
+    if isinstance(tp, type) or get_origin(tp) in (list, dict):
+        return tp
+    args = [a for a in get_args(tp) if a is not type(None)]
+    inner = [_unwrap_container(a) for a in args if not isinstance(a, str | int | float) and (get_args(a) or isinstance(a, type))]
+    models = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+    if models:
+        return models[0]
+    containers = [a for a in inner if get_origin(a) in (list, dict)]
+    return containers[0] if containers else None
 
 
 def _unwrap(tp: Any, node: Any, seg: Any) -> Any:
