@@ -194,6 +194,13 @@ def number_problems(tree: Any) -> list[tuple[tuple[Any, ...], str]]:
 # ---------------------------------------------------------------- pydantic errors in our words
 
 
+def has_part(node: Any, seg: Any) -> bool:
+    """Whether ``node[seg]`` is part of the document (a key of a table, an index of a list)."""
+    if isinstance(node, dict):
+        return seg in node
+    return isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node)
+
+
 def render_path(tree: Any, loc: Iterable[Any], *, missing_last: bool = False) -> str:
     """A pydantic error location as our key path: ``bands[2600].lots``, ``bidders.jazz[0].2600``.
 
@@ -242,12 +249,9 @@ def _known_keys(model: type[BaseModel] | None, tree: Any, loc: Sequence[Any]) ->
     current: Any = model
     node = tree
     for seg in loc:
-        if isinstance(node, dict) and seg in node:
-            node = node[seg]
-        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
-            node = node[seg]
-        else:
+        if not has_part(node, seg):
             continue  # a union member's name
+        node = node[seg]
         current = _unwrap(current, node, seg)
     current = _unwrap_container(current)
     if isinstance(current, type) and issubclass(current, BaseModel):

@@ -479,9 +479,7 @@ def _without(tree: Mapping[str, Any], locations: Iterable[tuple[Any, ...]]) -> d
         key: Any = None
         node: Any = result
         for seg in loc:
-            if (isinstance(node, dict) and seg in node) or (
-                isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node)
-            ):
+            if checked.has_part(node, seg):
                 parent, key, node = node, seg, node[seg]
             else:
                 break
