@@ -59,3 +59,13 @@ def check_output_path(path: str | None, flag: str) -> None:
         raise UserError(f"{flag} {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UserError(f"{flag} {path}: not writable")
+    # os.access says yes to root everywhere; a file actually made beside the target says whether it can be written.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+        if target.exists():
+            with open(target, "ab"):
+                pass
+    except OSError as exc:
+        raise UserError(f"{flag} {path}: cannot be written ({exc.strerror})") from None

@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spectrum-auction game and agent tournament platform. With no command, opens the desktop game.",
     )
     parser.add_argument(
-        "--resume", metavar="FILE", help="continue a saved game (e.g. ~/.local/share/spectrum-auction/autosave.json)"
+        "--resume", metavar="FILE", dest="resume_file", help="continue a saved game (e.g. ~/.local/share/spectrum-auction/autosave.json)"
     )
     sub = parser.add_subparsers(dest="command")
     _add_auction_parser(sub)
@@ -128,8 +128,10 @@ def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
     from game.economics.values import draw_valuations
 
+    if not args.scenario.strip():
+        raise UserError("--scenario: give a shipped scenario name or the path of a .toml file")
     scenario = load_scenario(args.scenario)
-    _money_options(args)  # refuse a bad payment plan before running the auction
+    _check_money_terms(args, scenario)  # refuse a bad payment plan or rate before running the auction
     check_output_path(args.json_out, "--json")
     check_output_path(args.log, "--log")
     strategies: dict[str, str] = {}
@@ -179,7 +181,26 @@ def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decim
     for flag, text, rate in (("--kibor", args.kibor, kibor), ("--discount-rate", args.discount_rate, discount)):
         if rate is not None and rate > 100:
             raise UserError(f"{flag}: {text}% a year is not plausible; give a percentage such as 10.85")
+        if rate is not None and rate < 0:
+            raise UserError(f"{flag}: {text}% a year is negative; give a percentage such as 10.85")
     return plan_name, upfront_percent, kibor, discount
+
+
+def _check_money_terms(args: argparse.Namespace, scenario: Scenario) -> None:
+    """The payment flags against the scenario's terms (minimum upfront share), before anything runs.
+
+    A trial schedule of $1m under the same flags raises the error the report would raise at the end.
+    """
+    from game.economics.payments import winner_schedules
+
+    plan_name, upfront_percent, kibor, discount = _money_options(args)
+    try:
+        winner_schedules(
+            scenario, {scenario.bidder_ids[0]: 1_000_000}, plan_name,
+            upfront_percent=upfront_percent, kibor_percent=kibor, discount_rate_percent=discount,
+        )
+    except PaymentPlanError as exc:
+        raise UserError(f"--payment-plan {args.payment_plan}: {exc}") from None
 
 
 def _report(
@@ -235,6 +256,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     _money_options(args)
     check_output_path(args.json_out, "--json")
     auction = replay(args.log)
+    _check_money_terms(args, auction.scenario)
     if not args.quiet:
         print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.\n")
     # The log keeps bids, not who made them: strategies show as "replayed".
@@ -300,6 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.resume_file is not None and args.command is not None:
+            raise UserError(
+                f"--resume continues a saved desktop game; it cannot be combined with the {args.command!r} command"
+            )
         if args.command == "auction":
             return cmd_auction(args)
         if args.command == "replay":
@@ -309,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "tournament":
             return tournament.run(args)
         if args.command is None:
-            return cmd_game(args.resume)
+            return cmd_game(args.resume_file)
         if args.command == "demo":
             return cmd_demo()
     except BidRefused as exc:
