@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from game.formats.meta import read_settings
 from game.tournament.play import AuctionRecord
 
 DB_NAME = "auctions.sqlite"
@@ -115,7 +116,10 @@ class ResultStore:
                     "add --resume to continue it, or choose another --out"
                 )
             if row[0] != wanted:
-                had = json.loads(row[0])
+                try:
+                    had = read_settings(row[0], f"{self.path} (meta)")  # schema: game/formats/meta.py
+                except ValueError as exc:
+                    raise StorageError(str(exc)) from None
                 diff = [f"{k}: {had.get(k)!r} there, {settings.get(k)!r} now"
                         for k in sorted(set(had) | set(settings)) if had.get(k) != settings.get(k)]
                 raise StorageError(f"cannot resume {self.dir}: the settings differ ({'; '.join(diff)})")
