@@ -93,7 +93,7 @@ def test_list_items_with_an_id_are_named_by_it() -> None:
 def test_load_names_the_file_and_refuses_big_binary_or_missing_files(tmp_path: Path) -> None:
     path = tmp_path / "doc.json"
     path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(checked.CheckedError, match="not a UTF-8 text file|not UTF-8"):
+    with pytest.raises(checked.CheckedError, match=r"not a UTF-8 text file|not UTF-8"):
         checked.load(path, _Doc, toml=False, what="doc")
     path.write_text('{"items": []}' + " " * 100)
     with pytest.raises(checked.CheckedError, match="larger than 50 bytes"):

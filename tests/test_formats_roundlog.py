@@ -63,6 +63,12 @@ CASES: list[tuple[str, Callable[[Records], Records], str]] = [
 ]
 
 
+def _refusal(path: Path) -> str:
+    with pytest.raises(ReplayError) as info:
+        replay(path)
+    return str(info.value)
+
+
 def test_the_canonical_log_replays() -> None:
     assert len(log_records()) >= 4  # header, two or more rounds, outcome
 
@@ -85,7 +91,7 @@ def test_every_line_problem_at_once(tmp_path: Path) -> None:
     records[1]["bids"] = []
     records[2]["round"] = None
     path = _write(tmp_path / "log.jsonl", records)
-    message = str(pytest.raises(ReplayError, replay, path).value)
+    message = _refusal(path)
     assert "has 3 problem(s)" in message
     assert "line 1 (header): seed" in message and "line 2 (round): bids" in message and "line 3 (round): round" in message
 
@@ -93,8 +99,8 @@ def test_every_line_problem_at_once(tmp_path: Path) -> None:
 def test_deep_and_huge_lines_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text("[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
-    assert "nested more than" in str(pytest.raises(ReplayError, replay, path).value)
+    assert "nested more than" in _refusal(path)
     records = copy.deepcopy(log_records())
     text = json.dumps(records[0]).replace('"seed": 1', '"seed": ' + "9" * 5000)
     path.write_text(text + "\n", encoding="utf-8")
-    assert "5000 digits" in str(pytest.raises(ReplayError, replay, path).value)
+    assert "5000 digits" in _refusal(path)

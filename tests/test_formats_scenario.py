@@ -48,11 +48,17 @@ def test_a_1mb_band_name_is_quoted_short(tmp_path: Path) -> None:
     assert len(str(err)) < 1000
 
 
+def _refusal(tree: dict[str, object]) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(tree, source="bad.toml")
+    return info.value
+
+
 def test_each_problem_is_reported_once() -> None:
     tree = pakistan_tree()
     tree["bands"][0]["lots"] = "three"
     tree["caps"]["overall_mhz"] = float("inf")
-    err = pytest.raises(ScenarioError, parse_scenario, tree, source="bad.toml").value
+    err = _refusal(tree)
     paths = [p.partition(": ")[0] for p in err.problems]
     assert paths.count("bands[700].lots") == 1 and paths.count("caps.overall_mhz") == 1
 
@@ -61,7 +67,7 @@ def test_schema_and_cross_check_problems_come_together() -> None:
     tree = pakistan_tree()
     tree["rules"]["max_rounds"] = True
     tree["bands"][1]["reserve_usd"] = 1  # a cross-check: reserve != base price x lot size
-    err = pytest.raises(ScenarioError, parse_scenario, tree, source="bad.toml").value
+    err = _refusal(tree)
     text = "\n".join(err.problems)
     assert "rules.max_rounds: must be an integer, found true" in text
     assert "bands[1800].reserve_usd: 1 does not match" in text
