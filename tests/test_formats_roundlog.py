@@ -50,7 +50,7 @@ CASES: list[tuple[str, Callable[[Records], Records], str]] = [
     ("huge seed", _header(lambda h: h.update(seed=10**30)), "seed: must be at most"),
     ("round without round", _round(lambda r: r.pop("round")), "line 2 (round): round: missing"),
     ("round without bids", _round(lambda r: r.pop("bids")), "line 2 (round): bids: missing"),
-    ("bids as a list", _round(lambda r: r.update(bids=[])), "bids: must be an object, found an empty list"),
+    ("bids as a list", _round(lambda r: r.update(bids=[])), "bids: must be an object, found []"),
     ("bid without lots", _round(lambda r: _first_bid(r).pop("lots")), "lots: missing"),
     ("bid of inf lots", _round(lambda r: _first_bid(r).update(lots=float("inf"))), "must be a finite number, found inf"),
     ("bid of an unknown band", _round(lambda r: r["bids"]["jazz"].update({"2500": {"lots": 1}})), "bids.jazz.2500: unknown band"),

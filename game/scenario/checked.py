@@ -59,9 +59,15 @@ def quote(value: Any, limit: int = QUOTE_CHARS) -> str:
         return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
     if isinstance(value, int) and abs(value) >= 10**limit:
         return f"a number of {len(str(abs(value)))} digits"
-    if isinstance(value, dict):
-        return "a table" if not value else f"a table of {len(value)} key(s)"
-    if isinstance(value, list):
+    if isinstance(value, dict | list):
+        try:
+            text = json.dumps(value, allow_nan=True, ensure_ascii=False)
+        except (ValueError, TypeError, RecursionError):
+            text = ""
+        if text and len(text) <= limit:
+            return text
+        if isinstance(value, dict):
+            return "a table" if not value else f"a table of {len(value)} key(s)"
         return "an empty list" if not value else f"a list of {len(value)} item(s)"
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -319,7 +325,8 @@ def error_message(error: Mapping[str, Any], *, table: str = "a table", known: Se
     elif kind == "less_than":
         text = f"must be below {ctx.get('lt')}"
     elif kind == "literal_error":
-        text = f"must be one of {ctx.get('expected')}"
+        # pydantic says "'a', 'b' or 'c'"; we list the choices as the rest of our messages do.
+        text = "must be one of " + str(ctx.get("expected", "")).replace("' or '", "', '").replace("'", "")
     elif kind in ("too_short", "string_too_short"):
         text = "must not be empty" if ctx.get("min_length") == 1 else f"must have at least {ctx.get('min_length')} item(s)"
     elif kind in ("too_long", "string_too_long"):
@@ -339,6 +346,21 @@ def error_message(error: Mapping[str, Any], *, table: str = "a table", known: Se
     return f"{text}, found {quote(value)}"
 
 
+def related(path: str, others: Iterable[str]) -> bool:
+    """Whether a problem at ``path`` is one already reported at one of ``others``.
+
+    The same path, a path inside a reported one, or a list that holds a
+    reported item (``holdings.jazz[0]`` for ``holdings.jazz[0][1]``) -- not a
+    table that holds one: its other keys are still worth a word.
+    """
+    for other in others:
+        if path == other or (other == "" and path) or path.startswith(other + ".") or path.startswith(other + "["):
+            return True
+        if other.startswith(path) and re.fullmatch(r"(\[[^\]]*\])+", other[len(path):]):
+            return True
+    return False
+
+
 def schema_problems(
     model: type[BaseModel], tree: Any, exc: ValidationError, *, table: str = "a table", skip: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
@@ -348,7 +370,7 @@ def schema_problems(
     for error in exc.errors(include_url=False):
         loc = error["loc"]
         path = render_path(tree, loc, missing_last=error["type"] == "missing")
-        if path in skipped:
+        if related(path, skipped):
             continue
         known: list[str] = []
         if error["type"] == "extra_forbidden":

@@ -11,9 +11,10 @@ nothing else of the game; never imports pygame.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 MAX_USD = 10**15
 """Largest sum of money in any file (a thousand times Pakistan's whole spectrum budget)."""
@@ -32,7 +33,24 @@ DecimalText = Annotated[str, Field(max_length=40, pattern=r"^\s*[0-9]+(\.[0-9]+)
 Rate = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)] | DecimalText
 Notes = Annotated[str, Field(max_length=10_000)]
 Name = Annotated[str, Field(max_length=200)]
-Range = Annotated[list[Mhz], Field(min_length=2, max_length=2, description="[from, to] in MHz")]
+
+
+def _one_range(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # One message for the pair, as a reader would say it, rather than one per element.
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError("range", "must be [from, to] in MHz") from None
+
+
+def _range_list(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if not isinstance(value, list) or not value:
+        raise PydanticCustomError("ranges", "must be a non-empty list of [from, to] ranges in MHz")
+    return handler(value)
+
+
+Range = Annotated[list[Mhz], Field(min_length=2, max_length=2, description="[from, to] in MHz"), WrapValidator(_one_range)]
+Ranges = Annotated[list[Range], Field(min_length=1), WrapValidator(_range_list)]
 
 
 class _Table(BaseModel):
@@ -170,8 +188,8 @@ class BandFrequencies(_Table):
     band_mhz: Range | None = None
     range_mhz: Range | None = None
     estimated: bool = False
-    holdings_downlink_mhz: dict[Name, Annotated[list[Range], Field(min_length=1)]] = {}
-    holdings_mhz: dict[Name, Annotated[list[Range], Field(min_length=1)]] = {}
+    holdings_downlink_mhz: dict[Name, Ranges] = {}
+    holdings_mhz: dict[Name, Ranges] = {}
     holdings_estimated: bool = False
     notes: Notes = ""
 
