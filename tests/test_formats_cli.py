@@ -73,3 +73,17 @@ def test_good_money_flags_still_run(tmp_path: Path) -> None:
          "--discount-rate", "0", "--json", str(tmp_path / "o.json")]
     )
     assert code == 0, err
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**64), "9" * 5000])
+def test_seed_outside_what_a_log_can_record_is_an_argument_error(seed: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(["auction", "--bidders", "jazz=truthful", "--seed", seed])
+    assert exit_info.value.code == 2
+
+
+def test_the_largest_seed_runs_and_replays(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    argv = ["auction", "--bidders", "jazz=truthful,zong=truthful", "--quiet", "--seed", str(2**64 - 1), "--log", str(log)]
+    assert run_cli(argv)[0] == 0
+    assert run_cli(["replay", str(log), "--quiet"])[0] == 0

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from game.scenario.schema import MAX_SEED
+
 EXIT_USER_ERROR = 2
 
 
@@ -35,13 +37,13 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
 
 
 def seed_arg(text: str) -> int:
-    """argparse type of ``--seed``: a whole number >= 0 (numpy refuses negative seeds)."""
+    """argparse type of ``--seed``: a whole number from 0 (numpy refuses negative seeds) to :data:`MAX_SEED`."""
     try:
-        value = int(text)
+        value = int(text) if len(text) <= 40 else -1
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text[:40]!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text[:40]!r}")
     return value
 
 

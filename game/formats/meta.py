@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from game.scenario import checked
+from game.scenario.schema import MAX_SEED
 
 MAX_SETTINGS_BYTES = 1_000_000
-MAX_SEED = 2**64 - 1
 
 Name = Annotated[str, Field(max_length=4096)]
 

@@ -21,6 +21,8 @@ MAX_USD = 10**15
 MAX_COUNT = 1_000_000
 """Largest count (lots, rounds, points per lot, instalments)."""
 MAX_MHZ = 1_000_000.0
+MAX_SEED = 2**64 - 1
+"""Largest seed a file may record (numpy takes any, but a seed is 64 bits wherever it is derived)."""
 
 Usd = Annotated[int, Field(ge=0, le=MAX_USD, description="whole US dollars")]
 PositiveUsd = Annotated[int, Field(gt=0, le=MAX_USD, description="whole US dollars")]
