@@ -41,18 +41,9 @@ def load_plan(path: str | Path, scenario: Scenario) -> dict[str, list[PlanRound]
     """Read and validate a plan file against its schema, then the scenario's bands and bidders."""
     source = str(path)
     try:
-        data = checked.read_bytes(path, limit=MAX_PLAN_BYTES)
-    except OSError as exc:
-        raise PlanError(f"plan {path}: cannot read: {exc.strerror}") from None
-    except ValueError as exc:
+        tree = checked.read_tree(path, toml=False, kind="plan", limit=MAX_PLAN_BYTES)
+    except checked.ReadError as exc:
         raise PlanError(f"plan {path}: {exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PlanError(f"plan {path}: not a UTF-8 text file (a plan is JSON)") from None
-    tree, problems = checked.parse_text(text, toml=False)
-    if problems:
-        raise PlanError(f"plan {path}: {'; '.join(problems)}")
     return parse_plan(tree, scenario, source=source)
 
 

@@ -16,7 +16,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -170,12 +170,43 @@ def parse_text(text: str, *, toml: bool, max_depth: int = MAX_DEPTH) -> tuple[An
     return tree, []
 
 
-def decode(data: bytes, *, kind: str) -> str:
-    """UTF-8 text; :class:`ValueError` saying what the file should be if it is not."""
+class ReadError(ValueError):
+    """A file that could not be read or parsed; ``problems`` says why, ``missing`` if it does not exist."""
+
+    def __init__(self, problems: list[str], *, missing: bool = False) -> None:
+        self.problems = problems
+        self.missing = missing
+        super().__init__("; ".join(problems))
+
+
+def read_tree(path: str | Path, *, toml: bool, kind: str, limit: int = MAX_FILE_BYTES) -> Any:
+    """A file read with a size bound, decoded, bounded in depth and digits, and parsed; or :class:`ReadError`.
+
+    ``kind`` names the file in a message ("a plan is JSON").
+    """
+    return read_document(path, toml=toml, kind=kind, limit=limit)[0]
+
+
+def read_document(path: str | Path, *, toml: bool, kind: str, limit: int = MAX_FILE_BYTES) -> tuple[Any, bytes]:
+    """(parsed tree, the bytes it was parsed from): :func:`read_tree` for callers that fingerprint the file."""
     try:
-        return data.decode("utf-8")
+        data = read_bytes(path, limit=limit)
+    except FileNotFoundError:
+        raise ReadError(["file not found"], missing=True) from None
+    except IsADirectoryError:
+        raise ReadError(["is a directory, not a file"]) from None
+    except OSError as exc:
+        raise ReadError([f"cannot read: {exc.strerror}"]) from None
+    except ValueError as exc:
+        raise ReadError([str(exc)]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"not UTF-8 text (a {kind} file)") from None
+        raise ReadError([f"not a UTF-8 text file (a {kind} is {'TOML' if toml else 'JSON'})"]) from None
+    tree, problems = parse_text(text, toml=toml)
+    if problems:
+        raise ReadError(problems)
+    return tree, data
 
 
 # ---------------------------------------------------------------- numbers no schema may see
@@ -415,34 +446,15 @@ def load(
     *,
     toml: bool,
     what: str,
-    error: Callable[[str, list[str]], Exception] | None = None,
     limit: int = MAX_FILE_BYTES,
     context: Mapping[str, Any] | None = None,
 ) -> tuple[M, Any]:
-    """Read, bound, parse and validate one file: (model, parsed tree), or raise ``error(source, problems)``.
-
-    ``error`` defaults to :class:`CheckedError` with ``what`` naming the kind of file ("plan", "save file").
-    """
-    source = str(path)
-    make = error or (lambda src, problems: CheckedError(src, problems, what=what))
+    """Read, bound, parse and validate one file: (model, parsed tree), or :class:`CheckedError` naming ``what``."""
     try:
-        data = read_bytes(path, limit=limit)
-    except FileNotFoundError:
-        raise make(source, ["file not found"]) from None
-    except IsADirectoryError:
-        raise make(source, ["is a directory, not a file"]) from None
-    except OSError as exc:
-        raise make(source, [f"cannot read: {exc.strerror}"]) from None
-    except ValueError as exc:
-        raise make(source, [str(exc)]) from None
-    try:
-        text = decode(data, kind="TOML" if toml else "JSON")
-    except ValueError as exc:
-        raise make(source, [str(exc)]) from None
-    tree, problems = parse_text(text, toml=toml)
-    if problems:
-        raise make(source, problems)
+        tree = read_tree(path, toml=toml, kind=what, limit=limit)
+    except ReadError as exc:
+        raise CheckedError(str(path), exc.problems, what=what) from None
     result, problems = validate(model, tree, table="a table" if toml else "an object", context=context)
     if result is None:
-        raise make(source, problems)
+        raise CheckedError(str(path), problems, what=what)
     return result, tree

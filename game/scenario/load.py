@@ -80,15 +80,9 @@ def load_scenario(name_or_path: str) -> Scenario:
         return _cache[key]
     source = str(path) if path.parent != SCENARIO_DIR else f"assets/scenarios/{path.name}"
     try:
-        data = checked.read_bytes(path, limit=MAX_SCENARIO_BYTES)
-        text = checked.decode(data, kind="TOML")
-    except OSError as exc:
-        raise ScenarioError(source, [f"cannot read: {exc.strerror}"]) from None
-    except ValueError as exc:
-        raise ScenarioError(source, [str(exc)]) from None
-    tree, problems = checked.parse_text(text, toml=True)
-    if problems:
-        raise ScenarioError(source, problems)
+        tree, data = checked.read_document(path, toml=True, kind="scenario", limit=MAX_SCENARIO_BYTES)
+    except checked.ReadError as exc:
+        raise ScenarioError(source, exc.problems) from None
     scenario = parse_scenario(tree, source=source, sha256=hashlib.sha256(data).hexdigest())
     _cache[key] = scenario
     return scenario

@@ -284,17 +284,11 @@ class Match:
         """Resume a saved game by replaying its rounds; :class:`SaveError` names what is wrong."""
         where = str(path)
         try:
-            raw = checked.read_bytes(path, limit=MAX_SAVE_BYTES)
-            text = raw.decode("utf-8")
-        except FileNotFoundError:
-            raise SaveError(f"save file {where} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SaveError(f"cannot read save file {where}: {exc}") from None
-        except ValueError as exc:
-            raise SaveError(f"cannot read save file {where}: {exc}") from None
-        data, problems = checked.parse_text(text, toml=False)
-        if problems:
-            raise SaveError(f"save file {where} is damaged (not valid JSON: {'; '.join(problems)})")
+            data = checked.read_tree(path, toml=False, kind="save file", limit=MAX_SAVE_BYTES)
+        except checked.ReadError as exc:
+            if exc.missing:
+                raise SaveError(f"save file {where} does not exist") from None
+            raise SaveError(f"save file {where} is damaged or not a save file ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
             raise SaveError(f"{where} is not a spectrum-auction save file")
         if data.get("version") != SAVE_VERSION:
