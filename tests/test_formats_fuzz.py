@@ -361,3 +361,57 @@ def test_settings_neutral_and_anything(data: st.DataObject) -> None:
     assert read_settings(data.draw(neutral(SETTINGS)), "meta") == SETTINGS
     text = data.draw(anything(SETTINGS)).decode("utf-8", "replace")
     _clean(lambda: read_settings(text, "meta"), checked.CheckedError)
+
+
+# ---------------------------------------------------------------- command-line flags
+
+
+class _AuctionStarted(Exception):
+    """Raised in place of the auction: the flags were accepted up front."""
+
+
+def _no_auction(*args: object, **kwargs: object) -> object:
+    raise _AuctionStarted
+
+
+flag_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["-1", "0", "150", "1e999", "nan", "inf", "10.85", "deferred:-5", "deferred:0", "deferred:150", "deferred:60", "upfront",
+     "", " ", ".", "/", "/proc/version", "9" * 5000, str(2**64)]
+)
+
+
+@FUZZ
+@given(
+    flags=st.lists(
+        st.tuples(st.sampled_from(["--kibor", "--discount-rate", "--payment-plan", "--seed", "--scenario", "--json", "--log"]), flag_text),
+        max_size=3,
+    )
+)
+def test_cli_flags_are_refused_cleanly_or_accepted(flags: list[tuple[str, str]]) -> None:
+    import contextlib
+    import io
+    import os
+
+    import game.cli.main as cli_main
+
+    argv = ["auction", "--bidders", "jazz=truthful", "--quiet"]
+    for flag, value in flags:
+        argv += [flag, value]
+    before = os.getcwd()
+    original = cli_main.run_allocation
+    cli_main.run_allocation = _no_auction  # type: ignore[assignment]
+    err = io.StringIO()
+    try:
+        os.chdir(_TMP)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = cli_main.main(argv)
+        assert code == 2 and "error:" in err.getvalue()
+    except SystemExit as exc:  # argparse: a bad --seed
+        assert exc.code == 2
+    except _AuctionStarted:
+        pass
+    finally:
+        cli_main.run_allocation = original  # type: ignore[assignment]
+        os.chdir(before)
+    assert "Traceback" not in err.getvalue()
+    assert len(err.getvalue()) < 2000

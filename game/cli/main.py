@@ -174,6 +174,10 @@ def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decim
     from game.economics.payments import parse_percent
     from game.economics.payments import parse_plan as parse_payment_plan
 
+    # A percentage is a few characters; a longer one is refused before it is parsed or echoed whole.
+    for flag, text in (("--payment-plan", args.payment_plan), ("--kibor", args.kibor), ("--discount-rate", args.discount_rate)):
+        if text is not None and len(text) > 40:
+            raise UserError(f"{flag}: {text[:40]!r}... ({len(text)} characters) is not a payment plan or percentage")
     plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
     kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
     discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
@@ -349,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        name = str(exc.filename or "")
+        print(f"error: {name if len(name) <= 80 else name[:80] + '...'}: {exc.strerror}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

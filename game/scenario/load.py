@@ -55,6 +55,8 @@ def resolve_scenario_path(name_or_path: str) -> Path:
     """A shipped scenario name (``pakistan-2026``) or a path to a TOML file."""
     if not name_or_path.strip():
         raise ScenarioError(repr(name_or_path), ["give a shipped scenario name or the path of a .toml file"])
+    if "\x00" in name_or_path or len(name_or_path) > 4096:
+        raise ScenarioError(checked.quote(name_or_path), ["not a scenario name or file name"])
     candidate = Path(name_or_path)
     if candidate.is_dir():
         raise ScenarioError(name_or_path, ["is a directory; give a .toml file"])
