@@ -77,3 +77,10 @@ def test_deep_plan_in_a_tournament_is_refused_up_front(tmp_path: Path) -> None:
     code, err = run_cli(["tournament", "--strategies", f"truthful,plan:{path}", "--auctions", "2", "--out", str(out), "--quiet"])
     assert code == 2 and "nested more than" in err
     assert not (out / "auctions.sqlite").exists()
+
+
+def test_a_plan_with_a_million_problems_lists_fifty(tmp_path: Path, pakistan: Scenario) -> None:
+    text = json.dumps({"bidders": {f"b{i}": [] for i in range(100_000)}})
+    message = _refused(tmp_path, text, pakistan)
+    assert "has 100000 problem(s)" in message and "... and 99950 more" in message
+    assert len(message) < 20_000

@@ -69,8 +69,7 @@ def parse_plan(data: Any, scenario: Scenario, *, source: str = "plan") -> dict[s
                         f"(bands: {', '.join(scenario.band_ids)})"
                     )
     if problems or model is None:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise PlanError(f"plan {source} has {len(problems)} problem(s):\n{lines}")
+        raise PlanError(f"plan {source} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
     plan: dict[str, list[PlanRound]] = {}
     for bidder, rounds in model.bidders.items():
         parsed: list[PlanRound] = []

@@ -118,10 +118,6 @@ def read_log(path: str | Path) -> Iterator[dict[str, Any]]:
         yield record
 
 
-_MAX_PROBLEMS = 20
-"""Problems reported from one log before the rest are summed up."""
-
-
 def _lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         data = checked.read_bytes(path, limit=MAX_LOG_BYTES)
@@ -172,11 +168,7 @@ def _checked_records(path: str | Path) -> list[Checked]:
         if record is not None:
             records.append((number, record, raw))
     if problems:
-        shown = problems[:_MAX_PROBLEMS]
-        if len(problems) > _MAX_PROBLEMS:
-            shown.append(f"... and {len(problems) - _MAX_PROBLEMS} more")
-        lines = "\n".join(f"  - {p}" for p in shown)
-        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{lines}")
+        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
     return records
 
 
@@ -220,8 +212,7 @@ def _check_names(path: str | Path, header: Header, scenario: Scenario, records: 
             if bidder not in header.bidders:
                 problems.append(f"line {number}: accepted_penalty: {checked.quote(bidder)} is not a bidder of the header")
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems[:_MAX_PROBLEMS])
-        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{lines}")
+        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
 
 
 def replay(path: str | Path, scenario: Scenario | None = None, *, require_outcome: bool = True) -> ClockAuction:

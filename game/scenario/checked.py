@@ -34,6 +34,18 @@ QUOTE_CHARS = 60
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_SHOWN = 50
+"""Problems a message lists before it sums up the rest (a file can hold a million bad entries)."""
+
+
+def problem_list(problems: Sequence[str], limit: int = MAX_SHOWN) -> str:
+    """The problems as message lines ("  - ..."), at most ``limit`` of them and a count of the rest."""
+    lines = [f"  - {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more")
+    return "\n".join(lines)
+
+
 class CheckedError(ValueError):
     """A file that cannot be used: ``source`` names it, ``problems`` lists every reason as "key.path: problem"."""
 
@@ -41,8 +53,7 @@ class CheckedError(ValueError):
         self.source = source
         self.problems = list(problems)
         self.what = what
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{what} {source} has {len(self.problems)} problem(s):\n{lines}")
+        super().__init__(f"{what} {source} has {len(self.problems)} problem(s):\n{problem_list(self.problems)}")
 
 
 def quote(value: Any, limit: int = QUOTE_CHARS) -> str:

@@ -298,8 +298,7 @@ class Match:
         # The declared schema (game/formats/save.py) first: every problem at once, values quoted short.
         _model, problems = checked.validate(SaveFile, data, table="an object")
         if problems:
-            lines = "\n".join(f"  - {p}" for p in problems)
-            raise SaveError(f"save file {where} has {len(problems)} problem(s):\n{lines}")
+            raise SaveError(f"save file {where} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
         setup = MatchSetup.from_json(data.get("setup"), f"{where}: setup")
         try:
             match = cls(setup)
