@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from game.scenario import checked
-from game.scenario.schema import MAX_SEED
+from game.scenario.schema import MAX_SEED, Ident
 
 MAX_SETTINGS_BYTES = 1_000_000
 
@@ -29,7 +29,7 @@ class TournamentSettings(BaseModel):
 
     scenario: Name
     scenario_sha256: Annotated[str, Field(max_length=64)]
-    bidders: Annotated[list[Name], Field(min_length=1, max_length=64)]
+    bidders: Annotated[list[Ident], Field(min_length=1, max_length=64)]
     strategies: Annotated[list[Name], Field(min_length=1, max_length=1000)]
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     agent_timeout_s: Annotated[float, Field(gt=0, le=1e6)] | None

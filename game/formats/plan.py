@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from game.scenario.schema import MAX_COUNT, MAX_USD
+from game.scenario.schema import MAX_COUNT, MAX_USD, Ident
 
 MAX_PLAN_BYTES = 20_000_000
 """Largest plan file read."""
@@ -21,7 +21,6 @@ MAX_ROUNDS = 100_000
 """Longest plan a bidder may give (an auction is capped at a scenario's max_rounds)."""
 
 Lots = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-BandId = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class _Object(BaseModel):
@@ -58,5 +57,5 @@ class PlanFile(_Object):
 
     model_config = ConfigDict(title="Spectrum-auction bid plan (JSON)")
 
-    bidders: dict[Annotated[str, Field(max_length=64)], Annotated[list[PlanRound], Field(max_length=MAX_ROUNDS)]]
+    bidders: dict[Ident, Annotated[list[PlanRound], Field(max_length=MAX_ROUNDS)]]
     notes: str | list[str] = ""

@@ -11,14 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from game.scenario.schema import MAX_COUNT, MAX_SEED, MAX_USD
+from game.scenario.schema import MAX_COUNT, MAX_SEED, MAX_USD, Ident
 
 MAX_LOG_BYTES = 200_000_000
 """Largest log read (a 500-round log of six bidders is a few MB)."""
 MAX_LINE_BYTES = 5_000_000
 """Longest line of a log."""
 
-Name = Annotated[str, Field(max_length=64)]
+Name = Ident
 Usd = Annotated[int, Field(ge=0, le=MAX_USD)]
 Lots = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Points = Annotated[int, Field(ge=0, le=MAX_USD)]

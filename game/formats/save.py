@@ -14,13 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from game.scenario.schema import MAX_COUNT, MAX_SEED, MAX_USD
+from game.scenario.schema import MAX_COUNT, MAX_SEED, MAX_USD, Ident
 
 SAVE_FORMAT = "spectrum-auction-save"
 SAVE_VERSION = 1
 MAX_SAVE_BYTES = 50_000_000
 
-Name = Annotated[str, Field(min_length=1, max_length=64)]
+Name = Ident
 
 
 class _Object(BaseModel):

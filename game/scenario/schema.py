@@ -35,6 +35,8 @@ DecimalText = Annotated[str, Field(max_length=40, pattern=r"^\s*[0-9]+(\.[0-9]+)
 Rate = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)] | DecimalText
 Notes = Annotated[str, Field(max_length=10_000)]
 Name = Annotated[str, Field(max_length=200)]
+Ident = Annotated[str, Field(min_length=1, max_length=64, description="a band or bidder id")]
+"""A band or bidder id, here and in every file that names one (plans, logs, saves)."""
 
 
 def _one_range(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -69,7 +71,7 @@ class ScenarioMeta(_Table):
 
 class Obligation(_Table):
     applies_to: Literal["incumbents", "all", "none"]
-    min_lots: dict[Name, Count]
+    min_lots: dict[Ident, Count]
     notes: Notes = ""
 
 
@@ -90,13 +92,13 @@ class Caps(_Table):
     overall_mhz: Mhz
     overall_basis: Notes = ""
     low_band_mhz: Mhz
-    low_band_bands: list[Name] = []
-    band_mhz: dict[Name, Mhz] = {}
+    low_band_bands: list[Ident] = []
+    band_mhz: dict[Ident, Mhz] = {}
     notes: Notes = ""
 
 
 class Band(_Table):
-    id: Annotated[str, Field(min_length=1, max_length=32)]
+    id: Ident
     name: Name = ""
     duplex: Literal["FDD", "TDD"]
     lots: PositiveCount
@@ -119,8 +121,8 @@ class Bidder(_Table):
     name: Name = ""
     incumbent: bool = False
     participates: bool = True
-    holdings_mhz: dict[Name, Mhz] = {}
-    estimated: list[Name] = []
+    holdings_mhz: dict[Ident, Mhz] = {}
+    estimated: list[Ident] = []
     source: Notes = ""
     colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#808080"
     notes: Notes = ""
@@ -161,7 +163,7 @@ class Profile(_Table):
     market_share_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 100 / 3
     subscribers_m: Number = 60.0
     budget_usd: Usd = 250_000_000
-    appetite: dict[Name, Number] = {}
+    appetite: dict[Ident, Number] = {}
     notes: Notes = ""
 
 
@@ -174,8 +176,8 @@ class Values(_Table):
     threshold_noise_percent: Number = 15.0
     budget_noise_percent: Number = 15.0
     default_budget_usd: Usd = 250_000_000
-    bands: dict[Name, BandValues] = {}
-    profiles: dict[Name, Profile] = {}
+    bands: dict[Ident, BandValues] = {}
+    profiles: dict[Ident, Profile] = {}
     notes: Notes = ""
 
 
@@ -190,8 +192,8 @@ class BandFrequencies(_Table):
     band_mhz: Range | None = None
     range_mhz: Range | None = None
     estimated: bool = False
-    holdings_downlink_mhz: dict[Name, Ranges] = {}
-    holdings_mhz: dict[Name, Ranges] = {}
+    holdings_downlink_mhz: dict[Ident, Ranges] = {}
+    holdings_mhz: dict[Ident, Ranges] = {}
     holdings_estimated: bool = False
     notes: Notes = ""
 
@@ -213,8 +215,8 @@ class ScenarioFile(_Table):
     rules: Rules
     caps: Caps
     bands: Annotated[list[Band], Field(min_length=1)]
-    other_bands: dict[Name, OtherBand] = {}
-    bidders: Annotated[dict[Name, Bidder], Field(min_length=1)]
+    other_bands: dict[Ident, OtherBand] = {}
+    bidders: Annotated[dict[Ident, Bidder], Field(min_length=1)]
     money: Money
     assignment: Assignment | None = None
     values: Values | None = None
