@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 MAX_FILE_BYTES = 20_000_000
@@ -118,21 +119,33 @@ def bound_problems(text: str, *, toml: bool, max_depth: int = MAX_DEPTH) -> list
     """
     bare = (_TOML_SKIPPED if toml else _JSON_STRINGS).sub('""', text)
     problems: list[str] = []
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", bare):
-        depth = depth + 1 if ch in "[{" else depth - 1
-        if depth > deepest:
-            deepest = depth
-            if deepest > max_depth:
-                inner = "tables" if toml else "objects"
-                problems.append(f"nested more than {max_depth} levels deep (lists and {inner} inside each other)")
-                break
+    if _deepest(bare) > max_depth:
+        inner = "tables" if toml else "objects"
+        problems.append(f"nested more than {max_depth} levels deep (lists and {inner} inside each other)")
     long = _LONG_DIGITS.search(bare)
     if long is not None:
         line = bare.count("\n", 0, long.start()) + 1
         digits = len(long.group().replace("_", ""))
         problems.append(f"line {line}: a number of {digits} digits is out of range (at most {MAX_DIGITS})")
     return problems
+
+
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
+_CHUNK = 1 << 20
+
+
+def _deepest(text: str) -> int:
+    """Deepest bracket nesting of ``text`` (strings already taken out), in chunks: a running sum of +1/-1."""
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    depth = deepest = 0
+    for start in range(0, len(data), _CHUNK):
+        running = np.cumsum(_OPEN[data[start : start + _CHUNK]], dtype=np.int64) + depth
+        if len(running):
+            deepest = max(deepest, int(running.max()))
+            depth = int(running[-1])
+    return deepest
 
 
 def tree_depth_exceeds(tree: Any, max_depth: int = MAX_DEPTH) -> bool:
