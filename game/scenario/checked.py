@@ -31,12 +31,10 @@ MAX_DIGITS = 100
 """Longest run of digits in a number; our largest figures (US dollars, seeds) have at most 20."""
 QUOTE_CHARS = 60
 """User input quoted in a message is cut to this many characters."""
-
-M = TypeVar("M", bound=BaseModel)
-
-
 MAX_SHOWN = 50
 """Problems a message lists before it sums up the rest (a file can hold a million bad entries)."""
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def problem_list(problems: Sequence[str], limit: int = MAX_SHOWN) -> str:
@@ -72,10 +70,12 @@ def quote(value: Any, limit: int = QUOTE_CHARS) -> str:
     if isinstance(value, int) and abs(value) >= 10**limit:
         return f"a number of {len(str(abs(value)))} digits"
     if isinstance(value, dict | list):
-        try:
-            text = json.dumps(value, allow_nan=True, ensure_ascii=False)
-        except (ValueError, TypeError, RecursionError):
-            text = ""
+        text = ""
+        if len(value) <= 8:  # a big one is summed up without writing it out first
+            try:
+                text = json.dumps(value, allow_nan=True, ensure_ascii=False)
+            except (ValueError, TypeError, RecursionError):
+                text = ""
         if text and len(text) <= limit:
             return text
         if isinstance(value, dict):
