@@ -188,17 +188,17 @@ def _check_order(path: str | Path, records: list[Checked]) -> None:
             raise ReplayError(f"{path}:{number}: the outcome record must be the last line")
 
 
-def _check_names(path: str | Path, header: Header, scenario: Scenario, records: list[Checked]) -> None:
-    """Bidders and bands the scenario knows; bids only from the header's bidders."""
+def _check_names(path: str | Path, header: Header, scenario: Scenario, records: list[Checked], at: int = 1) -> None:
+    """Bidders and bands the scenario knows; bids only from the header's bidders (the header is on line ``at``)."""
     problems: list[str] = []
     unknown = [b for b in header.bidders if b not in scenario.bidder_ids]
     if unknown:
         problems.append(
-            f"line 1: bidders: unknown bidder(s) {', '.join(checked.key_text(b) for b in unknown)} "
+            f"line {at}: bidders: unknown bidder(s) {', '.join(checked.key_text(b) for b in unknown)} "
             f"(scenario {scenario.id} has: {', '.join(scenario.bidder_ids)})"
         )
     if len(set(header.bidders)) != len(header.bidders):
-        problems.append("line 1: bidders: a bidder is named twice")
+        problems.append(f"line {at}: bidders: a bidder is named twice")
     for number, record, _raw in records:
         if not isinstance(record, RoundLine):
             continue
@@ -235,7 +235,7 @@ def replay(path: str | Path, scenario: Scenario | None = None, *, require_outcom
             scenario = load_scenario(info.source)
         if info.sha256 and scenario.sha256 != info.sha256:
             raise ReplayError(f"{path}: scenario {info.id} has changed since this log was written")
-    _check_names(path, header, scenario, records[1:])
+    _check_names(path, header, scenario, records[1:], at=records[0][0])
     auction = ClockAuction(scenario, header.bidders, seed=header.seed)
     outcome_seen = False
     for number, record, raw in records[1:]:
