@@ -97,7 +97,7 @@ def test_refused_plan_bid_in_a_later_round(tmp_path: Path, capsys: pytest.Captur
         ('{"bidders": ', "not valid JSON"),
         ('{"bidders": {"jazz": [{"2500": 5}]}}', "bidders.jazz[0] (round 1).2500: unknown band"),
         ('{"bidders": {"mobilink": [{"2600": 5}]}}', "bidders.mobilink: unknown bidder"),
-        ('{"bidders": {"jazz": [{"2600": 2.5}]}}', "lots must be a whole number"),
+        ('{"bidders": {"jazz": [{"2600": 2.5}]}}', "bidders.jazz[0].2600: must be an integer, found 2.5"),
         ('[1, 2]', 'must be an object with a "bidders" object'),
     ],
 )

@@ -181,13 +181,13 @@ def test_bad_values_section_reports_every_problem_with_key_paths() -> None:
     text = str(info.value)
     assert "bad.toml" in text
     for fragment in (
-        "values.noise_percent: must be a non-negative number",
+        "values.noise_percent: must not be negative, found -1",
         "values.colour: unknown key",
         "values.bands.9999: unknown band",
         "values.bands.3500.shape: must be one of concave, coverage, threshold",
         "values.bands.3500.usd_per_mhz: must be an integer",
         "values.profiles.telenor: unknown bidder",
-        "values.profiles.jazz.budget_usd: must be an integer, found a boolean",
+        "values.profiles.jazz.budget_usd: must be an integer, found true",
         "values.profiles.jazz.appetite.2600",
     ):
         assert fragment in text

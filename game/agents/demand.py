@@ -145,7 +145,9 @@ class DemandSolver:
         utils: list[list[int]] = []
         per_lot: list[tuple[int, int, int, int]] = []
         # What the largest candidates, the smallest ones and the settled bands use of each limit:
-        # cost, overall MHz, low-band MHz and eligibility points.
+        # cost, overall MHz, low-band MHz and eligibility points. Twelve named sums rather than three lists
+        # summed in a loop over the four limits: measured still worth it, the loop makes a Pakistan auction
+        # 6% slower (5.83 -> 6.18 ms, CPU medians of 8 interleaved windows of 60 auctions each).
         t0 = t1 = t2 = t3 = b0 = b1 = b2 = b3 = s0 = s1 = s2 = s3 = 0
         for k, (p, bp, lo, hi, (t, lt, e)) in enumerate(
             zip(prices, paying, lows, self._most_lots, self._fixed_use, strict=True)

@@ -9,7 +9,6 @@ the list ends, maintain demand. Never imports pygame.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,9 @@ import numpy as np
 from game.agents.base import Agent, RoundBids
 from game.economics.values import Valuation
 from game.engine.rules import Bid
+from game.formats.plan import MAX_PLAN_BYTES, PlanFile, PricePoint
 from game.records.view import BidderView
-from game.scenario import Scenario
+from game.scenario import Scenario, checked
 
 
 class PlanError(ValueError):
@@ -38,74 +38,47 @@ Plan = Mapping[str, Sequence[PlanRound]]
 
 
 def load_plan(path: str | Path, scenario: Scenario) -> dict[str, list[PlanRound]]:
-    """Read and validate a plan file against a scenario's bands and bidders."""
+    """Read and validate a plan file against its schema, then the scenario's bands and bidders."""
+    source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"plan {path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise PlanError(f"plan {path}: not a UTF-8 text file (a plan is JSON)") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"plan {path}: not valid JSON: {exc}") from None
-    return parse_plan(data, scenario, source=str(path))
+        tree = checked.read_tree(path, toml=False, kind="plan", limit=MAX_PLAN_BYTES)
+    except checked.ReadError as exc:
+        raise PlanError(f"plan {path}: {exc}") from None
+    return parse_plan(tree, scenario, source=source)
 
 
 def parse_plan(data: Any, scenario: Scenario, *, source: str = "plan") -> dict[str, list[PlanRound]]:
-    problems: list[str] = []
+    """A parsed plan checked against :class:`game.formats.plan.PlanFile`, then the scenario's names."""
     if not isinstance(data, dict) or not isinstance(data.get("bidders"), dict):
         raise PlanError(f'plan {source}: must be an object with a "bidders" object, e.g. {{"bidders": {{"jazz": [{{"2600": 5}}]}}}}')
-    unknown_top = set(data) - {"bidders", "notes"}
-    for key in sorted(unknown_top):
-        problems.append(f"{key}: unknown key (known: bidders, notes)")
-    plan: dict[str, list[PlanRound]] = {}
+    model, problems = checked.validate(PlanFile, data, table="an object")
+    # The names the schema cannot know: bidders and bands of this scenario.
     bands = set(scenario.band_ids)
     for bidder, rounds in data["bidders"].items():
         if bidder not in scenario.bidder_ids:
-            problems.append(f"bidders.{bidder}: unknown bidder (scenario {scenario.id} has: {', '.join(scenario.bidder_ids)})")
+            problems.append(
+                f"bidders.{checked.key_text(bidder)}: unknown bidder "
+                f"(scenario {scenario.id} has: {', '.join(scenario.bidder_ids)})"
+            )
             continue
-        if not isinstance(rounds, list):
-            problems.append(f"bidders.{bidder}: must be a list of rounds")
-            continue
+        for i, round_bids in enumerate(rounds if isinstance(rounds, list) else []):
+            for band in round_bids if isinstance(round_bids, dict) else {}:
+                if band != "accept_penalty" and band not in bands:
+                    problems.append(
+                        f"bidders.{bidder}[{i}] (round {i + 1}).{checked.key_text(band)}: unknown band "
+                        f"(bands: {', '.join(scenario.band_ids)})"
+                    )
+    if problems or model is None:
+        raise PlanError(f"plan {source} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
+    plan: dict[str, list[PlanRound]] = {}
+    for bidder, rounds in model.bidders.items():
         parsed: list[PlanRound] = []
-        for i, round_bids in enumerate(rounds):
-            where = f"bidders.{bidder}[{i}] (round {i + 1})"
-            if not isinstance(round_bids, dict):
-                problems.append(f"{where}: must be an object mapping band ids to lots")
-                continue
+        for r in rounds:
             bids: dict[str, Bid] = {}
-            penalty = False
-            for band, spec in round_bids.items():
-                if band == "accept_penalty":
-                    if not isinstance(spec, bool):
-                        problems.append(f"{where}.accept_penalty: must be true or false")
-                    penalty = bool(spec)
-                    continue
-                if band not in bands:
-                    problems.append(f"{where}.{band}: unknown band (bands: {', '.join(scenario.band_ids)})")
-                    continue
-                price: Any = None
-                if isinstance(spec, dict):
-                    extra = set(spec) - {"lots", "price_usd"}
-                    if extra:
-                        problems.append(f"{where}.{band}: unknown key(s) {', '.join(sorted(extra))} (known: lots, price_usd)")
-                    lots = spec.get("lots")
-                    price = spec.get("price_usd")
-                    if price is not None and (isinstance(price, bool) or not isinstance(price, int)):
-                        problems.append(f"{where}.{band}.price_usd: must be whole US dollars, got {price!r}")
-                        continue
-                else:
-                    lots = spec
-                if isinstance(lots, bool) or not isinstance(lots, int):
-                    problems.append(f"{where}.{band}: lots must be a whole number, got {lots!r}")
-                    continue
-                bids[band] = Bid(band, lots, price)
-            parsed.append(PlanRound(bids, penalty))
+            for band, spec in (r.model_extra or {}).items():
+                bids[band] = Bid(band, spec.lots, spec.price_usd) if isinstance(spec, PricePoint) else Bid(band, spec)
+            parsed.append(PlanRound(bids, r.accept_penalty))
         plan[bidder] = parsed
-    if problems:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise PlanError(f"plan {source} has {len(problems)} problem(s):\n{lines}")
     return plan
 
 

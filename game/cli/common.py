@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from game.scenario.schema import MAX_SEED
+
 EXIT_USER_ERROR = 2
 
 
@@ -35,13 +37,13 @@ def write_json_atomic(path: str | Path, data: Any) -> None:
 
 
 def seed_arg(text: str) -> int:
-    """argparse type of ``--seed``: a whole number >= 0 (numpy refuses negative seeds)."""
+    """argparse type of ``--seed``: a whole number from 0 (numpy refuses negative seeds) to :data:`MAX_SEED`."""
     try:
-        value = int(text)
+        value = int(text) if len(text) <= 40 else -1
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text[:40]!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text[:40]!r}")
     return value
 
 
@@ -51,14 +53,35 @@ def check_output_path(path: str | None, flag: str) -> None:
         return
     if not path.strip():
         raise UserError(f"{flag}: give a file name")
+    if "\x00" in path:
+        raise UserError(f"{flag} {path[:60]!r}: not a file name (it holds a NUL character)")
+    shown = path if len(path) <= 80 else f"{path[:80]!r}... ({len(path)} characters)"
+    try:
+        _check_writable(path, flag, shown)
+    except OSError as exc:
+        raise UserError(f"{flag} {shown}: {exc.strerror or exc}") from None
+
+
+def _check_writable(path: str, flag: str, shown: str) -> None:
     target = Path(path)
     if target.is_dir():
-        raise UserError(f"{flag} {path}: is a directory; give a file name")
+        raise UserError(f"{flag} {shown}: is a directory; give a file name")
     parent = target.parent
     if not parent.is_dir():
-        raise UserError(f"{flag} {path}: directory {parent} does not exist")
+        where = str(parent) if len(str(parent)) <= 80 else str(parent)[:80] + "..."
+        raise UserError(f"{flag} {shown}: directory {where} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UserError(f"{flag} {path}: not writable")
+        raise UserError(f"{flag} {shown}: not writable")
+    # os.access says yes to root everywhere; a file actually made beside the target says whether it can be written.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+        if target.exists():
+            with open(target, "ab"):
+                pass
+    except OSError as exc:
+        raise UserError(f"{flag} {shown}: cannot be written ({exc.strerror})") from None
 
 
 def add_market_arg(p: argparse.ArgumentParser) -> None:

@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spectrum-auction game and agent tournament platform. With no command, opens the desktop game.",
     )
     parser.add_argument(
-        "--resume", metavar="FILE", help="continue a saved game (e.g. ~/.local/share/spectrum-auction/autosave.json)"
+        "--resume", metavar="FILE", dest="resume_file", help="continue a saved game (e.g. ~/.local/share/spectrum-auction/autosave.json)"
     )
     sub = parser.add_subparsers(dest="command")
     _add_auction_parser(sub)
@@ -182,8 +182,10 @@ def cmd_auction(args: argparse.Namespace) -> int:
     from game.agents.registry import make_agent
     from game.economics.values import draw_valuations
 
+    if not args.scenario.strip():
+        raise UserError("--scenario: give a shipped scenario name or the path of a .toml file")
     scenario = apply_market(load_scenario(args.scenario), args.market)
-    _money_options(args)  # refuse a bad payment plan before running the auction
+    _check_money_terms(args, scenario)  # refuse a bad payment plan or rate before running the auction
     check_output_path(args.json_out, "--json")
     check_output_path(args.log, "--log")
     strategies: dict[str, str] = {}
@@ -240,6 +242,10 @@ def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decim
     from game.economics.payments import parse_percent
     from game.economics.payments import parse_plan as parse_payment_plan
 
+    # A percentage is a few characters; a longer one is refused before it is parsed or echoed whole.
+    for flag, text in (("--payment-plan", args.payment_plan), ("--kibor", args.kibor), ("--discount-rate", args.discount_rate)):
+        if text is not None and len(text) > 40:
+            raise UserError(f"{flag}: {text[:40]!r}... ({len(text)} characters) is not a payment plan or percentage")
     plan_name, upfront_percent = parse_payment_plan(args.payment_plan)
     kibor = parse_percent(args.kibor, "--kibor") if args.kibor is not None else None
     discount = parse_percent(args.discount_rate, "--discount-rate") if args.discount_rate is not None else None
@@ -247,7 +253,26 @@ def _money_options(args: argparse.Namespace) -> tuple[str, Decimal | None, Decim
     for flag, text, rate in (("--kibor", args.kibor, kibor), ("--discount-rate", args.discount_rate, discount)):
         if rate is not None and rate > 100:
             raise UserError(f"{flag}: {text}% a year is not plausible; give a percentage such as 10.85")
+        if rate is not None and rate < 0:
+            raise UserError(f"{flag}: {text}% a year is negative; give a percentage such as 10.85")
     return plan_name, upfront_percent, kibor, discount
+
+
+def _check_money_terms(args: argparse.Namespace, scenario: Scenario) -> None:
+    """The payment flags against the scenario's terms (minimum upfront share), before anything runs.
+
+    A trial schedule of $1m under the same flags raises the error the report would raise at the end.
+    """
+    from game.economics.payments import winner_schedules
+
+    plan_name, upfront_percent, kibor, discount = _money_options(args)
+    try:
+        winner_schedules(
+            scenario, {scenario.bidder_ids[0]: 1_000_000}, plan_name,
+            upfront_percent=upfront_percent, kibor_percent=kibor, discount_rate_percent=discount,
+        )
+    except PaymentPlanError as exc:
+        raise UserError(f"--payment-plan {args.payment_plan}: {exc}") from None
 
 
 def _report(
@@ -304,6 +329,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     _money_options(args)
     check_output_path(args.json_out, "--json")
     auction = replay(args.log)
+    _check_money_terms(args, auction.scenario)
     if not args.quiet:
         print(f"Replayed {args.log}: {len(auction.history)} round(s), identical to the log.\n")
     # The log keeps bids, not who made them: strategies show as "replayed".
@@ -369,6 +395,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.resume_file is not None and args.command is not None:
+            raise UserError(
+                f"--resume continues a saved desktop game; it cannot be combined with the {args.command!r} command"
+            )
         if args.command == "auction":
             return cmd_auction(args)
         if args.command == "replay":
@@ -378,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "tournament":
             return tournament.run(args)
         if args.command is None:
-            return cmd_game(args.resume)
+            return cmd_game(args.resume_file)
         if args.command == "demo":
             return cmd_demo()
     except BidRefused as exc:
@@ -392,7 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        name = str(exc.filename or "")
+        print(f"error: {name if len(name) <= 80 else name[:80] + '...'}: {exc.strerror}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

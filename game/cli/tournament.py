@@ -125,6 +125,10 @@ def limits_from_args(args: argparse.Namespace, round_seconds: float | None) -> S
     )
 
 
+MAX_AUCTIONS = 1_000_000
+"""Most auctions one tournament runs (about three hours at 100 auctions a second)."""
+
+
 def _names(text: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in (text or "").split(",") if x.strip())
 
@@ -133,6 +137,9 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
     strategies = _names(args.strategies)
     if not strategies:
         raise TournamentError("--strategies: name at least one strategy (comma-separated)")
+    if not 1 <= args.auctions <= MAX_AUCTIONS:
+        # Checked here, before the schedule of every auction is built in memory.
+        raise TournamentError(f"--auctions: give a number from 1 to {MAX_AUCTIONS:,}, got {args.auctions}")
     if args.only_auction is None and not args.out:
         raise TournamentError("--out DIR: say where to write the results")
     if args.log is not None and args.only_auction is None:
@@ -210,7 +217,7 @@ def _only_auction(config: TournamentConfig, index: int, log: str | None) -> int:
 
             writer.header(ClockAuction(scenario, list(bidders), seed=auction_seed(config.seed, index)))
             record = play_one(config, index, on_round=writer.round)
-        auction = replay(log)
+        auction = replay(log, require_outcome=False)  # the outcome line is written next, from the replay
         with open(log, "a", encoding="utf-8") as f:
             f.write(dumps(outcome_record(auction.outcome())) + "\n")
     print(record_text(record))

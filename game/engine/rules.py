@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import le, mul
+from operator import mul
 from typing import NamedTuple
 
 from game.scenario import BidderProfile, Scenario
@@ -90,7 +90,6 @@ class BidderLimits:
         self.scenario = scenario
         self.bidder = bidder
         caps = scenario.caps
-        band_ids = set(scenario.band_ids)
         self.lot_tenths = tuple(b.lot_tenths for b in scenario.bands)
         self.points = tuple(b.eligibility_points for b in scenario.bands)
         self.is_low = tuple(b.id in caps.low_band_bands for b in scenario.bands)
@@ -102,7 +101,6 @@ class BidderLimits:
         self.overall_cap = caps.overall
         self.low_cap = caps.low_band
         self.band_cap = tuple(caps.per_band.get(b.id) for b in scenario.bands)
-        del band_ids
         self.index = {b.id: k for k, b in enumerate(scenario.bands)}
         """Band id -> position in the scenario's band order (every bid check looks bands up)."""
         self.capped = tuple(
@@ -153,7 +151,9 @@ class BidderLimits:
         low_added = sum(map(mul, bundle, self.low_lot_tenths))
         if low_added and self.low_base + low_added > self.low_cap:
             return False
-        return all(map(le, map(bundle.__getitem__, self.capped_index), self.capped_lots))
+        # A generator, not map(le, map(bundle.__getitem__, ...)): 0.4 us slower a call, 64 calls of a
+        # Pakistan auction (0.5%), inside the noise of benchmarks/auction.py.
+        return all(bundle[k] <= most for k, most in zip(self.capped_index, self.capped_lots, strict=True))
 
     def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
         if self.within_caps(bundle):

@@ -16,7 +16,8 @@ from typing import IO, Any
 
 from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.rules import Bid
-from game.scenario import Scenario, load_scenario
+from game.formats.roundlog import MAX_LINE_BYTES, MAX_LOG_BYTES, RECORD_TYPES, Header, Outcome, RoundLine
+from game.scenario import Scenario, checked, load_scenario
 from game.scenario.value_params import UnknownMarket, default_market, with_market
 
 FORMAT = 1
@@ -114,72 +115,170 @@ class RoundLogWriter:
 
 
 def read_log(path: str | Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        number = 0
-        while True:
-            try:
-                line = f.readline()
-            except UnicodeDecodeError:
-                # A binary file is the user's mistake: a message, not a traceback.
-                raise ReplayError(f"{path}:{number + 1}: not UTF-8 text (a round log is JSON Lines)") from None
-            if not line:
-                return
-            number += 1
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReplayError(f"{path}:{number}: not JSON: {exc}") from None
-            if not isinstance(record, dict) or "type" not in record:
-                raise ReplayError(f"{path}:{number}: not a round-log record")
-            yield record
+    """The log's records as parsed JSON objects, each line bounded and parsed safely (not yet checked)."""
+    for _number, record in _lines(path):
+        yield record
 
 
-def replay(path: str | Path, scenario: Scenario | None = None) -> ClockAuction:
-    """Re-run the auction a log records, checking each round and the outcome against it."""
-    records = list(read_log(path))
-    if not records or records[0]["type"] != "header":
+def _lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        data = checked.read_bytes(path, limit=MAX_LOG_BYTES)
+    except OSError as exc:
+        raise ReplayError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ReplayError(f"{path}: {exc}") from None
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise ReplayError(f"{path}:{number}: a line of {len(raw):,} bytes is longer than {MAX_LINE_BYTES:,}")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # A binary file is the user's mistake: a message, not a traceback.
+            raise ReplayError(f"{path}:{number}: not UTF-8 text (a round log is JSON Lines)") from None
+        if not line.strip():
+            continue
+        record, problems = checked.parse_text(line, toml=False)
+        if problems:
+            raise ReplayError(f"{path}:{number}: not JSON: {'; '.join(problems)}")
+        if not isinstance(record, dict) or "type" not in record:
+            raise ReplayError(f"{path}:{number}: not a round-log record (an object with a \"type\"): {checked.quote(line)}")
+        yield number, record
+
+
+Checked = tuple[int, Header | RoundLine | Outcome, dict[str, Any]]
+"""(line number, the record as its schema reads it, the record as parsed)."""
+
+
+def _checked_records(path: str | Path) -> list[Checked]:
+    """Every line checked against its record's schema; :class:`ReplayError` lists every problem found."""
+    records: list[Checked] = []
+    problems: list[str] = []
+    for number, raw in _lines(path):
+        first = number == 1 or (not records and not problems)
+        kind = raw["type"]
+        model = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            known = ", ".join(RECORD_TYPES)
+            problems.append(f"line {number}: type: unknown record type {checked.quote(kind)} (known: {known})")
+            continue
+        if first and model is not Header:
+            raise ReplayError(f"{path}:{number}: the first line must be the header record, found a {kind} record")
+        if first and raw.get("format") != FORMAT:
+            raise ReplayError(f"{path}: log format {checked.quote(raw.get('format'))}, this version reads {FORMAT}")
+        record, found = checked.validate(model, raw, table="an object")
+        problems.extend(f"line {number} ({kind}): {p}" for p in found)
+        if record is not None:
+            records.append((number, record, raw))
+    if problems:
+        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
+    return records
+
+
+def _check_order(path: str | Path, records: list[Checked]) -> None:
+    """Header first, rounds 1, 2, ... in order, the outcome last and once."""
+    if not records or not isinstance(records[0][1], Header):
         raise ReplayError(f"{path}: the first line must be the header record")
-    header = records[0]
-    if header.get("format") != FORMAT:
-        raise ReplayError(f"{path}: log format {header.get('format')!r}, this version reads {FORMAT}")
+    expected = 1
+    for i, (number, record, _raw) in enumerate(records[1:], start=1):
+        if isinstance(record, Header):
+            raise ReplayError(f"{path}:{number}: a second header record")
+        if isinstance(record, RoundLine):
+            if record.round != expected:
+                raise ReplayError(f"{path}:{number}: expected round {expected}, log has {record.round}")
+            expected += 1
+        elif i != len(records) - 1:
+            raise ReplayError(f"{path}:{number}: the outcome record must be the last line")
+
+
+def _check_names(path: str | Path, header: Header, scenario: Scenario, records: list[Checked], at: int = 1) -> None:
+    """Bidders and bands the scenario knows; bids only from the header's bidders (the header is on line ``at``)."""
+    problems: list[str] = []
+    unknown = [b for b in header.bidders if b not in scenario.bidder_ids]
+    if unknown:
+        problems.append(
+            f"line {at}: bidders: unknown bidder(s) {', '.join(checked.key_text(b) for b in unknown)} "
+            f"(scenario {scenario.id} has: {', '.join(scenario.bidder_ids)})"
+        )
+    if len(set(header.bidders)) != len(header.bidders):
+        problems.append(f"line {at}: bidders: a bidder is named twice")
+    for number, record, _raw in records:
+        if not isinstance(record, RoundLine):
+            continue
+        for bidder, bids in record.bids.items():
+            if bidder not in header.bidders:
+                problems.append(f"line {number}: bids.{checked.key_text(bidder)}: not a bidder of the header")
+            for band in bids:
+                if band not in scenario.band_ids:
+                    problems.append(f"line {number}: bids.{bidder}.{checked.key_text(band)}: unknown band")
+        for bidder in record.accepted_penalty:
+            if bidder not in header.bidders:
+                problems.append(f"line {number}: accepted_penalty: {checked.quote(bidder)} is not a bidder of the header")
+    if problems:
+        raise ReplayError(f"round log {path} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
+
+
+def replay(path: str | Path, scenario: Scenario | None = None, *, require_outcome: bool = True) -> ClockAuction:
+    """Re-run the auction a log records, checking each round and the outcome against it.
+
+    Every line is checked against its record's schema (:mod:`game.formats.roundlog`)
+    and the order of the lines before anything runs; :class:`ReplayError` says what is wrong.
+    ``require_outcome=False`` accepts a log whose outcome line is still to be written.
+    """
+    records = _checked_records(path)
+    _check_order(path, records)
+    header = records[0][1]
+    if not isinstance(header, Header):  # _check_order made sure; this tells the type checker
+        raise ReplayError(f"{path}: the first line must be the header record")
     if scenario is None:
-        info = header["scenario"]
+        info = header.scenario
         try:
-            scenario = load_scenario(info["id"])
+            scenario = load_scenario(info.id)
         except ValueError:
-            scenario = load_scenario(info["source"])
-        if info.get("sha256") and scenario.sha256 != info["sha256"]:
-            raise ReplayError(f"{path}: scenario {info['id']} has changed since this log was written")
+            scenario = load_scenario(info.source)
+        if info.sha256 and scenario.sha256 != info.sha256:
+            raise ReplayError(f"{path}: scenario {info.id} has changed since this log was written")
         try:
-            scenario = with_market(scenario, info.get("market"))
+            scenario = with_market(scenario, info.market)
         except UnknownMarket as exc:
             raise ReplayError(f"{path}: {exc}") from None
-    auction = ClockAuction(scenario, header["bidders"], seed=int(header["seed"]))
-    for record in records[1:]:
-        if record["type"] == "round":
-            if record["round"] != auction.round:
-                raise ReplayError(f"{path}: expected round {auction.round}, log has {record['round']}")
-            penalty = set(record.get("accepted_penalty", []))
-            for bidder, bids in record["bids"].items():
+    _check_names(path, header, scenario, records[1:], at=records[0][0])
+    auction = ClockAuction(scenario, header.bidders, seed=header.seed)
+    outcome_seen = False
+    for number, record, raw in records[1:]:
+        if isinstance(record, RoundLine):
+            if auction.finished:
+                raise ReplayError(f"{path}:{number}: the auction ended after round {len(auction.history)}, but the log goes on")
+            penalty = set(record.accepted_penalty)
+            for bidder, bids in record.bids.items():
                 # No bids and no penalty is how the log records a bidder that submitted
                 # nothing; submitting {} instead would be refused in round 1 (obligation).
                 if not bids and bidder not in penalty:
                     continue
-                auction.submit(
-                    bidder,
-                    {band: Bid(band, b["lots"], b.get("price_usd")) for band, b in bids.items()},
-                    accept_penalty=bidder in penalty,
-                )
+                try:
+                    auction.submit(
+                        bidder,
+                        {band: Bid(band, b.lots, b.price_usd) for band, b in bids.items()},
+                        accept_penalty=bidder in penalty,
+                    )
+                except ValueError as exc:
+                    raise ReplayError(f"{path}:{number}: the bids of {bidder} are refused by the rules: {exc}") from None
             again = round_record(auction.close_round())
-            if dumps(again) != dumps(record):
-                raise ReplayError(f"{path}: round {record['round']} replays differently from the log")
-        elif record["type"] == "outcome" and dumps(outcome_record(auction.outcome())) != dumps(record):
-            raise ReplayError(f"{path}: the outcome replays differently from the log")
+            if dumps(again) != dumps(raw):
+                raise ReplayError(f"{path}: round {record.round} replays differently from the log")
+        else:
+            outcome_seen = True
+            if not auction.finished:
+                raise ReplayError(
+                    f"{path}:{number}: the outcome comes after round {len(auction.history)}, "
+                    "but the auction is still open then"
+                )
+            if dumps(outcome_record(auction.outcome())) != dumps(raw):
+                raise ReplayError(f"{path}: the outcome replays differently from the log")
     if not auction.finished:
         raise ReplayError(
             f"{path}: the log stops after round {len(auction.history)} with the auction still open "
             f"(was the run stopped by an error?)"
         )
+    if require_outcome and not outcome_seen:
+        raise ReplayError(f"{path}: the log has no outcome line after round {len(auction.history)}")
     return auction

@@ -201,23 +201,25 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         obligation = MappingProxyType(dict(scenario.rules.obligation.min_lots))
     round_number = auction.round if not auction.finished else len(history)
     eligibility = auction.eligibility(bidder)
-    return BidderView(  # positional, in field order: this runs for every bidder every round
-        bidder,
-        round_number,
-        auction.status,
-        auction.is_excluded(bidder),
-        scenario.rules.information_policy,
-        tuple(bands),
-        eligibility,
-        limits.bundle_points(bundle),
-        sum(map(mul, bundle, shared.start)),
-        MappingProxyType(profile.holdings),
-        obligation,
-        _last_round(scenario, shared, bidder),
-        shared.price_history,
-        shared.demand_history,
-        RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
-        limits,
+    # Keywords, although positional arguments build a view 0.7 us faster: that is 34 views, about 25 us,
+    # of a 4.5 ms Pakistan auction (0.5%), well inside the noise of benchmarks/auction.py.
+    return BidderView(
+        bidder=bidder,
+        round=round_number,
+        status=auction.status,
+        excluded=auction.is_excluded(bidder),
+        information_policy=scenario.rules.information_policy,
+        bands=tuple(bands),
+        eligibility=eligibility,
+        activity=limits.bundle_points(bundle),
+        exposure_usd=sum(map(mul, bundle, shared.start)),
+        holdings=MappingProxyType(profile.holdings),
+        obligation=obligation,
+        last_round=_last_round(scenario, shared, bidder),
+        price_history=shared.price_history,
+        demand_history=shared.demand_history,
+        terms=RoundTerms(round_number, shared.start, shared.clock, bundle, eligibility),
+        _limits=limits,
     )
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from game.scenario.checked import problem_list
 from game.scenario.units import USD, Tenths, tenths_from_mhz
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "scenarios"
@@ -27,8 +28,7 @@ class ScenarioError(ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"scenario {source} has {len(problems)} problem(s):\n{lines}")
+        super().__init__(f"scenario {source} has {len(problems)} problem(s):\n{problem_list(problems)}")
 
 
 @dataclass(frozen=True)

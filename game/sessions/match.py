@@ -29,16 +29,15 @@ from game.economics.values import Valuation, draw_valuations
 from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.rules import Bid, Refusal
 from game.engine.streams import agent_stream
+from game.formats.save import MAX_SAVE_BYTES, SAVE_FORMAT, SAVE_VERSION, SaveFile
 from game.records.failures import AgentFailure
 from game.records.report import Summary, summarise
 from game.records.view import BidderView, build_view
-from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, load_scenario
+from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, checked, load_scenario
 from game.scenario.value_params import with_market
 from game.sessions.session import ask_agent
 
 HUMAN = "human"
-SAVE_FORMAT = "spectrum-auction-save"
-SAVE_VERSION = 1
 SAVE_ENV = "SPECTRUM_AUCTION_SAVE"
 """Environment variable overriding the autosave path (tests, portable installs)."""
 
@@ -300,19 +299,21 @@ class Match:
         """Resume a saved game by replaying its rounds; :class:`SaveError` names what is wrong."""
         where = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SaveError(f"save file {where} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SaveError(f"cannot read save file {where}: {exc}") from None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise SaveError(f"save file {where} is damaged (not valid JSON: {exc})") from None
+            data = checked.read_tree(path, toml=False, kind="save file", limit=MAX_SAVE_BYTES)
+        except checked.ReadError as exc:
+            if exc.missing:
+                raise SaveError(f"save file {where} does not exist") from None
+            raise SaveError(f"save file {where} is damaged or not a save file ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
             raise SaveError(f"{where} is not a spectrum-auction save file")
         if data.get("version") != SAVE_VERSION:
-            raise SaveError(f"{where}: save version {data.get('version')!r} is not supported (expected {SAVE_VERSION})")
+            raise SaveError(
+                f"{where}: save version {checked.quote(data.get('version'))} is not supported (expected {SAVE_VERSION})"
+            )
+        # The declared schema (game/formats/save.py) first: every problem at once, values quoted short.
+        _model, problems = checked.validate(SaveFile, data, table="an object")
+        if problems:
+            raise SaveError(f"save file {where} has {len(problems)} problem(s):\n{checked.problem_list(problems)}")
         setup = MatchSetup.from_json(data.get("setup"), f"{where}: setup")
         try:
             match = cls(setup)

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from game.formats.meta import read_settings
 from game.tournament.paired import PairedRun
 from game.tournament.play import AuctionRecord
 
@@ -126,7 +127,10 @@ class ResultStore:
                     "add --resume to continue it, or choose another --out"
                 )
             if row[0] != wanted:
-                had = json.loads(row[0])
+                try:
+                    had = read_settings(row[0], f"{self.path} (meta)")  # schema: game/formats/meta.py
+                except ValueError as exc:
+                    raise StorageError(str(exc)) from None
                 diff = [f"{k}: {had.get(k)!r} there, {settings.get(k)!r} now"
                         for k in sorted(set(had) | set(settings)) if had.get(k) != settings.get(k)]
                 raise StorageError(f"cannot resume {self.dir}: the settings differ ({'; '.join(diff)})")

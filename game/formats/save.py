@@ -1,0 +1,64 @@
+"""The desktop game's save file, declared: what ``Match.save`` writes and ``Match.load`` resumes.
+
+``{"format": "spectrum-auction-save", "version": 1, "scenario_sha256": ...,
+"setup": {...}, "rounds": [{"round", "bids", "accept_penalty",
+"posted_prices"}, ...]}``. A game is resumed by replaying its rounds, so a
+save holds the setup and the bids, never the derived state. To add a key,
+add an optional field here (with its default) and write it in
+``Match.to_json``; unknown keys are refused. Never imports pygame.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from game.scenario.schema import MAX_COUNT, MAX_SEED, MAX_USD, Ident
+
+SAVE_FORMAT = "spectrum-auction-save"
+SAVE_VERSION = 1
+MAX_SAVE_BYTES = 50_000_000
+
+Name = Ident
+
+
+class _Object(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class SavedSeat(_Object):
+    bidder: Name
+    controller: Annotated[str, Field(min_length=1, max_length=4096, description='"human" or a strategy spec')]
+
+
+class SavedSetup(_Object):
+    scenario: Annotated[str, Field(min_length=1, max_length=4096, description="shipped scenario name or path")]
+    seats: Annotated[list[SavedSeat], Field(min_length=1, max_length=64)]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    round_timer_s: Annotated[int, Field(gt=0, le=MAX_COUNT)] | None = None
+    information_policy: Literal["aggregate", "excess-only"] | None = None
+
+
+class SavedBid(_Object):
+    lots: Annotated[int, Field(ge=0, le=MAX_COUNT)]
+    price_usd: Annotated[int, Field(ge=0, le=MAX_USD)] | None = None
+
+
+class SavedRound(_Object):
+    round: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
+    bids: dict[Name, dict[Name, SavedBid]]
+    accept_penalty: list[Name] = []
+    posted_prices: dict[Name, Annotated[int, Field(ge=0, le=MAX_USD)]] | None = None
+
+
+class SaveFile(_Object):
+    """A saved desktop game."""
+
+    model_config = ConfigDict(title="Spectrum-auction saved game (JSON)")
+
+    format: Literal["spectrum-auction-save"]
+    version: Literal[1]
+    scenario_sha256: Annotated[str, Field(max_length=64)] = ""
+    setup: SavedSetup
+    rounds: list[SavedRound]
