@@ -18,6 +18,7 @@ from typing import Any
 import pygame
 
 from game.scenario.units import fmt_usd
+from game.ui.scene import fit_text, record_text, render_text
 
 Colour = tuple[int, int, int]
 
@@ -129,9 +130,10 @@ def _lighten(c: Colour, amount: float) -> Colour:
 
 
 def _blit(surface: Any, font: Any, text: str, colour: Colour, pos: tuple[int, int], anchor: str = "topleft") -> Any:
-    img = font.render(text, True, colour)
+    img = render_text(font, text, colour)
     rect = img.get_rect(**{anchor: pos})
     surface.blit(img, rect)
+    record_text(rect, text)
     return rect
 
 
@@ -247,25 +249,63 @@ def draw_price_paths(
             _blit(surface, style.small_font, f"{int(r)}", style.muted, (x, plot.bottom + 5), "midtop")
     pygame.draw.line(surface, style.axis, plot.bottomleft, plot.bottomright)
 
-    # Later bands may hide earlier ones where paths coincide; a small vertical
-    # offset per band keeps every line visible at premium 0.
+    # Every point is drawn at its exact value. Where paths coincide (several bands at 0%), they
+    # stay told apart by line width (earlier bands wider, so each later line runs inside the one
+    # below it) and by a marker of its own shape at every round, as in the legend.
+    n = len(bands)
     for i, b in enumerate(bands):
         colour = BAND_PALETTE[i % len(BAND_PALETTE)]
-        offset = (i - (len(bands) - 1) / 2) * 3
-        points = [(x_of(j), y_of(val) + offset) for j, val in enumerate(premiums[b])]
+        points = [(x_of(j), y_of(val)) for j, val in enumerate(premiums[b])]
         if len(points) > 1:
-            pygame.draw.lines(surface, colour, False, points, 3)
-        pygame.draw.circle(surface, colour, (int(points[-1][0]), int(points[-1][1])), 3)
+            pygame.draw.lines(surface, colour, False, points, line_width(i, n))
+        every = max(1, len(points) // max(1, plot.w // 14))
+        for j, (px, py) in enumerate(points):
+            if j % every == 0 or j == len(points) - 1:
+                draw_marker(surface, MARKERS[i % len(MARKERS)], colour, (int(px), int(py)), 4)
 
     lx = plot.right + 18
     ly = plot.y
     line_h = style.small_font.get_linesize() + 4
     for i, b in enumerate(bands):
         colour = BAND_PALETTE[i % len(BAND_PALETTE)]
-        pygame.draw.line(surface, colour, (lx, ly + line_h // 2), (lx + 14, ly + line_h // 2), 3)
+        pygame.draw.line(surface, colour, (lx, ly + line_h // 2), (lx + 14, ly + line_h // 2), line_width(i, n))
+        draw_marker(surface, MARKERS[i % len(MARKERS)], colour, (lx + 7, ly + line_h // 2), 4)
         text = f"{b} MHz  {fmt_usd(price_history[b][-1])}  +{premiums[b][-1]:.1f}%"
         _blit(surface, style.small_font, text, style.text, (lx + 20, ly + line_h // 2), "midleft")
         ly += line_h
+
+
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "down")
+"""Marker shape per band on the price chart (by band order), repeated in the legend."""
+
+
+def line_width(i: int, n: int) -> int:
+    """Width of band ``i``'s price line of ``n``: the first widest, each later one 2 px thinner, at least 2 px."""
+    return max(2, 2 * (n - i))
+
+
+def draw_marker(surface: Any, shape: str, colour: Colour, centre: tuple[int, int], r: int) -> None:
+    """A small filled marker of ``shape`` centred on the exact data point (outlined, so it shows on any line)."""
+    x, y = centre
+    outline = (14, 20, 27)
+    if shape == "circle":
+        pygame.draw.circle(surface, colour, centre, r)
+        pygame.draw.circle(surface, outline, centre, r, 1)
+        return
+    if shape == "square":
+        pts = [(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]
+    elif shape == "triangle":
+        pts = [(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)]
+    elif shape == "down":
+        pts = [(x - r - 1, y - r), (x + r + 1, y - r), (x, y + r + 1)]
+    elif shape == "diamond":
+        pts = [(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)]
+    else:  # cross
+        pygame.draw.line(surface, colour, (x - r, y - r), (x + r, y + r), 3)
+        pygame.draw.line(surface, colour, (x - r, y + r), (x + r, y - r), 3)
+        return
+    pygame.draw.polygon(surface, colour, pts)
+    pygame.draw.polygon(surface, outline, pts, 1)
 
 
 # ------------------------------------------------------------------ demand
@@ -460,19 +500,21 @@ def _draw_bar(surface: Any, bar_rect: Any, bar: PlanBar, legend: Legend, style: 
         # Edges always get their exact frequency; inner ticks only where they do not collide.
         placed: list[Any] = []
         for v, anchor in ((bar.lo_mhz, "topleft"), (bar.hi_mhz, "topright")):
-            img = style.small_font.render(fmt_tick_mhz(v), True, style.text)
+            img = render_text(style.small_font, fmt_tick_mhz(v), style.text)
             pos = (x_of(v), bar_rect.bottom + 4)
             rr = img.get_rect(**{anchor: pos})
             surface.blit(img, rr)
+            record_text(rr, fmt_tick_mhz(v))
             placed.append(rr.inflate(10, 0))
         for v in values:
             if any(abs(v - e) < 1e-6 for e in edge_labels):
                 continue
-            img = style.small_font.render(fmt_tick_mhz(v), True, style.muted)
+            img = render_text(style.small_font, fmt_tick_mhz(v), style.muted)
             rr = img.get_rect(midtop=(x_of(v), bar_rect.bottom + 4))
             if any(rr.colliderect(p) for p in placed):
                 continue
             surface.blit(img, rr)
+            record_text(rr, fmt_tick_mhz(v))
             placed.append(rr.inflate(10, 0))
     else:
         _blit(
@@ -557,8 +599,8 @@ def draw_table(
     line_h = font.get_linesize() + 6
     y = rect.y
     for (x0, x1), c in zip(xs, columns, strict=True):
-        img = style.small_font.render(c.header, True, style.muted)
-        surface.blit(img, img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y)))
+        _blit(surface, style.small_font, c.header, style.muted, (x0, y) if c.align == "left" else (x1, y),
+              "topleft" if c.align == "left" else "topright")
     y += style.small_font.get_linesize() + 4
     pygame.draw.line(surface, style.grid, (rect.x, y), (rect.right, y))
     y += 4
@@ -568,7 +610,8 @@ def draw_table(
         if i in bold_rows:
             pygame.draw.line(surface, style.grid, (rect.x, y - 2), (rect.right, y - 2))
         f = bold if i in bold_rows else font
-        colour = row_colours[i] if i < len(row_colours) and row_colours[i] is not None else style.text
+        chosen = row_colours[i] if i < len(row_colours) else None
+        colour = chosen if chosen is not None else style.text
         for j, ((x0, x1), c, cell) in enumerate(zip(xs, columns, row, strict=False)):
             if j == 0 and i < len(swatches) and swatches[i] is not None:
                 sw = swatches[i]
@@ -576,11 +619,9 @@ def draw_table(
                 size = font.get_height() * 2 // 3
                 pygame.draw.rect(surface, sw, pygame.Rect(x0, y + (line_h - 6 - size) // 2 + 1, size, size))
                 x0 += size + 6
-            img = f.render(cell, True, colour)
-            if img.get_width() > x1 - x0 and c.align == "left":
-                surface.blit(img, (x0, y), pygame.Rect(0, 0, x1 - x0, img.get_height()))
-                continue
-            r = img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y))
-            surface.blit(img, r)
+            # A cell never spills into its neighbour: too long, it is cut with an ellipsis.
+            text = fit_text(f, cell, x1 - x0)
+            _blit(surface, f, text, colour, (x0, y) if c.align == "left" else (x1, y),
+                  "topleft" if c.align == "left" else "topright")
         y += line_h
     return int(y)

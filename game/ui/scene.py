@@ -89,6 +89,10 @@ class Scene:
 
     # ---------------------------------------------------------- per frame
 
+    def intercept(self, event: pygame.event.Event) -> bool:
+        """Called before the widgets see ``event``; True keeps it from them and from ``handle_event`` (hot keys)."""
+        return False
+
     def handle_event(self, event: pygame.event.Event) -> bool:
         return False
 
@@ -133,6 +137,17 @@ class SeatScene(Scene):
 
 _text_cache: dict[tuple[int, str, tuple[int, int, int, int]], pygame.Surface] = {}
 
+text_boxes: list[tuple[pygame.Rect, str]] | None = None
+"""When a list (layout tests set one), every text the drawing helpers blit is recorded here
+with its rectangle in window coordinates, so tests can measure overlaps and clipping
+instead of comparing pixels."""
+
+
+def record_text(rect: pygame.Rect, text: str) -> None:
+    """Note a blitted text's rectangle for the layout tests (no-op unless :data:`text_boxes` is a list)."""
+    if text_boxes is not None and text.strip():
+        text_boxes.append((pygame.Rect(rect), text))
+
 
 def render_text(font: pygame.font.Font, text: str, colour: pygame.Color | tuple[int, int, int]) -> pygame.Surface:
     """Rendered text, cached: tables redraw the same strings every frame."""
@@ -159,7 +174,17 @@ def draw_text(
     surf = render_text(font, text, colour)
     rect = surf.get_rect(**{anchor: pos})
     surface.blit(surf, rect)
+    record_text(rect, text)
     return rect
+
+
+def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` pixels (a cell never spills into the next)."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "\u2026")[0] > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026" if text else ""
 
 
 def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
@@ -184,6 +209,6 @@ def draw_wrapped(
     """Draw ``text`` word-wrapped to ``rect``'s width from its top; returns the y below the last line."""
     y = rect.y
     for line in wrap_text(font, text, rect.w):
-        surface.blit(font.render(line, True, colour), (rect.x, y))
+        draw_text(surface, font, line, colour, (rect.x, y))
         y += font.get_linesize()
     return y
