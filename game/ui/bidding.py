@@ -30,14 +30,14 @@ from game.ui.stack import SceneStack, operator_colour
 # cell also shows the band's eligibility points per lot, the supply cell the lot size and the clock
 # cell the clock price per MHz, each on a second line, so the table fits a 960 px window.
 COLUMNS: tuple[tuple[str, str, float, str], ...] = (
-    ("band", "Band MHz\npoints/lot", 0.10, "left"),
-    ("supply", "Supply\nlots \u00d7 size", 0.11, "right"),
-    ("start", "Start\n$/lot", 0.11, "right"),
-    ("clock", "Clock $/lot\n$/MHz (FDD 2x1)", 0.15, "right"),
+    ("band", "Band\npts/lot", 0.09, "left"),
+    ("supply", "Supply\nlot MHz", 0.11, "right"),
+    ("start", "Start\n$/lot", 0.105, "right"),
+    ("clock", "Clock $/lot\nper MHz", 0.165, "right"),
     ("demand", "Demand\nlast round", 0.11, "right"),
-    ("processed", "Your lots\nnow", 0.10, "right"),
+    ("processed", "Your lots\nnow", 0.09, "right"),
     ("bid", "Your bid\n(lots)", 0.16, "center"),
-    ("price", "Price point\n(optional)", 0.16, "center"),
+    ("price", "Price point\n(optional)", 0.17, "center"),
 )
 
 
@@ -151,6 +151,7 @@ class BiddingScene(SeatScene):
         self.notice = app.notice
         app.notice = ""
         self.upload_button: pygame_gui.elements.UIButton | None = None
+        self.penalty_label = "Accept the penalty\u2026"
         self.lot_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.price_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.steppers: dict[pygame_gui.core.UIElement, tuple[str, int]] = {}
@@ -345,31 +346,38 @@ class BiddingScene(SeatScene):
         self.rows_pending = list(range(len(self.view.bands)))
         bh = g["bottom_h"]
         by = g["h"] - g["pad"] - bh
+        gap = g["pad"] // 2
+        font = self.app.fonts.body
+
+        def width(label: str) -> int:
+            return font.size(label)[0] + int(u * 1.6)
+
+        # Left to right: menu, history, reset, load; right to left: submit, penalty. Widths from the
+        # labels, so nothing is cut and nothing overlaps at 960 px; a narrow window gets short labels.
+        left = ["Menu (Esc)", "History (H)", "Reset to processed", "Load CSV\u2026"]
+        right = ["Submit bids (Enter)", "Accept the penalty\u2026"]
+        if sum(map(width, left + right)) + gap * 6 + 2 * g["pad"] > g["w"]:
+            left = ["Menu", "History (H)", "Reset", "Load CSV\u2026"]
+            right = ["Submit (Enter)", "Accept penalty\u2026"]
         x = g["pad"]
-        bw = int(u * 7.5)
-        self.menu_button = pygame_gui.elements.UIButton(pygame.Rect(x, by, bw, bh), "Menu (Esc)", manager=m, container=root)
-        self.history_button = pygame_gui.elements.UIButton(
-            pygame.Rect(x + bw + g["pad"] // 2, by, bw, bh), "History (H)", manager=m, container=root
-        )
-        self.reset_button = pygame_gui.elements.UIButton(
-            pygame.Rect(x + 2 * (bw + g["pad"] // 2), by, int(bw * 1.4), bh), "Reset to processed", manager=m,
-            container=root, tool_tip_text="Set every bid back to the lots you hold now (maintain demand)",
-        )
-        self.upload_button = pygame_gui.elements.UIButton(
-            pygame.Rect(x + 3 * (bw + g["pad"] // 2) + int(bw * 0.4), by, int(bw * 1.15), bh), "Load CSV\u2026",
-            manager=m, container=root,
-            tool_tip_text="Load this round's bids from a CSV file: band,lots[,price_usd] per line",
-        )
-        sw = int(u * 11)
+        made = []
+        for label in left:
+            made.append(pygame_gui.elements.UIButton(pygame.Rect(x, by, width(label), bh), label, manager=m, container=root))
+            x += width(label) + gap
+        self.menu_button, self.history_button, self.reset_button, self.upload_button = made
+        self.reset_button.set_tooltip("Set every bid back to the lots you hold now (maintain demand)")
+        self.upload_button.set_tooltip("Load this round's bids from a CSV file: band,lots[,price_usd] per line")
+        sw = width(right[0])
         self.submit_button = pygame_gui.elements.UIButton(
-            pygame.Rect(g["w"] - g["pad"] - sw, by, sw, bh), "Submit bids (Enter)", manager=m, container=root,
+            pygame.Rect(g["w"] - g["pad"] - sw, by, sw, bh), right[0], manager=m, container=root,
             object_id=pygame_gui.core.ObjectID(object_id="#submit", class_id="@primary"),
         )
-        pw = int(u * 12)
+        pw = max(width(right[1]), width("Withdraw penalty"))
         self.penalty_button = pygame_gui.elements.UIButton(
-            pygame.Rect(g["w"] - 2 * g["pad"] - sw - pw, by, pw, bh), "", manager=m, container=root,
+            pygame.Rect(g["w"] - g["pad"] - sw - gap - pw, by, pw, bh), "", manager=m, container=root,
             object_id=pygame_gui.core.ObjectID(object_id="#accept_penalty", class_id="@danger"),
         )
+        self.penalty_label = right[1]
         self._sync_widgets()
 
     def build_row(self, i: int) -> None:
@@ -430,9 +438,7 @@ class BiddingScene(SeatScene):
         if self.penalty_button is not None:
             # Shown only while the bid misses the obligation; pause/resume (Esc, Esc) re-syncs it.
             if self.obligation_missed:
-                self.penalty_button.set_text(
-                    "Withdraw penalty" if self.accept_penalty else "Accept the penalty\u2026"
-                )
+                self.penalty_button.set_text("Withdraw penalty" if self.accept_penalty else self.penalty_label)
                 self.penalty_button.show()  # type: ignore[no-untyped-call]
             else:
                 self.penalty_button.hide()  # type: ignore[no-untyped-call]
@@ -664,11 +670,12 @@ class BiddingScene(SeatScene):
                           (ax, y0 + h1 + h2 // 2), anchor)
 
             cell("band", f"{b.id}", c["text"], f.bold, sub=f"{b.eligibility_points:,} pts")
-            cell("supply", f"{b.supply} lots", c["text"], sub=lot_label(b.lot_tenths, band.duplex))
+            cell("supply", f"{b.supply} lots", c["text"], sub=lot_label(b.lot_tenths, band.duplex).replace(" MHz", ""))
             cell("start", fmt_usd(b.start_price), c["text"])
             rose = b.clock_price > b.start_price
             cell("clock", fmt_usd(b.clock_price), c["warn"] if rose else c["text"],
-                 sub=f"{fmt_usd(per_mhz(b.clock_price, b.lot_tenths, band.duplex))}/MHz")
+                 sub=f"{fmt_usd(per_mhz(b.clock_price, b.lot_tenths, band.duplex))}"
+                 + ("/2x1MHz" if band.duplex == "FDD" else "/MHz"))
             if b.excess_demand is None:
                 cell("demand", "\u2014", c["muted"])
             elif b.aggregate_demand is not None:
@@ -803,8 +810,10 @@ class BiddingScene(SeatScene):
         if not messages:
             n_changes = sum(1 for b in self.view.bands if self.bundle()[b.id] != b.processed)
             what = f"{n_changes} change(s) from your processed demand" if n_changes else "maintains your demand"
-            draw_text(surface, f.bold, f"\u2713 The auction would accept these bids ({what}).", c["ok"], (x, ty))
-            ty += int(u * 1.4)
+            for line in wrap_text(f.bold, f"\u2713 The auction would accept these bids ({what}).", w):
+                draw_text(surface, f.bold, line, c["ok"], (x, ty))
+                ty += f.bold.get_linesize()
+            ty += int(u * 0.3)
         else:
             title = "Checks: the auction would refuse these bids" if self.refusals or self.input_errors else "Checks"
             draw_text(surface, f.bold, title, c["bad"] if self.refusals or self.input_errors else c["warn"], (x, ty))

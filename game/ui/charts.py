@@ -169,6 +169,17 @@ def ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
     return out
 
 
+def round_ticks(lo: int, hi: int, max_ticks: int) -> list[int]:
+    """Whole round numbers from ``lo`` to ``hi`` at a 1-2-5 step of at least 1 (rounds are never halved).
+
+    >>> round_ticks(0, 5, 20), round_ticks(1, 40, 5)
+    ([0, 1, 2, 3, 4, 5], [10, 20, 30, 40])
+    """
+    step = max(1, int(nice_step(hi - lo, max_ticks)))
+    first = -(-lo // step) * step
+    return list(range(first, hi + 1, step))
+
+
 def fmt_tick_mhz(value: float) -> str:
     """'2500', '1805.5': no trailing zeros."""
     text = f"{value:.1f}"
@@ -238,15 +249,15 @@ def draw_price_paths(
         pygame.draw.line(surface, style.grid, (plot.x, y), (plot.right, y))
         _blit(surface, style.small_font, f"{v:.0f}%", style.muted, (plot.x - 6, y), "midright")
         v += y_step
-    for r in ticks(0, rounds, max(1, plot.w // 60)):
-        x = int(x_of(int(r)))
+    for r in round_ticks(0, rounds, max(1, plot.w // 60)):
+        x = int(x_of(r))
         pygame.draw.line(surface, style.axis, (x, plot.bottom), (x, plot.bottom + 4))
         # Point 0 is the opening (reserve) price, before round 1; its label starts at the
         # axis so it clears the y-axis labels.
-        if int(r) == 0:
+        if r == 0:
             _blit(surface, style.small_font, "open", style.muted, (x, plot.bottom + 5), "topleft")
         else:
-            _blit(surface, style.small_font, f"{int(r)}", style.muted, (x, plot.bottom + 5), "midtop")
+            _blit(surface, style.small_font, f"{r}", style.muted, (x, plot.bottom + 5), "midtop")
     pygame.draw.line(surface, style.axis, plot.bottomleft, plot.bottomright)
 
     # Every point is drawn at its exact value. Where paths coincide (several bands at 0%), they
@@ -280,8 +291,8 @@ MARKERS = ("circle", "square", "triangle", "diamond", "cross", "down")
 
 
 def line_width(i: int, n: int) -> int:
-    """Width of band ``i``'s price line of ``n``: the first widest, each later one 2 px thinner, at least 2 px."""
-    return max(2, 2 * (n - i))
+    """Width of band ``i``'s price line of ``n``: the first widest, each later one 1 px thinner, the last 2 px."""
+    return 2 + max(0, n - 1 - i)
 
 
 def draw_marker(surface: Any, shape: str, colour: Colour, centre: tuple[int, int], r: int) -> None:
@@ -338,11 +349,12 @@ def draw_demand_panel(
     top = math.ceil(top * 1.1 / step) * step
     label_w = style.small_font.size(str(top))[0] + 6
     lh = style.small_font.get_linesize()
+    plot_top = title.bottom + 8 + lh // 2  # the top axis label is centred on the line: keep it under the title
     plot = pygame.Rect(
         rect.x + pad + label_w,
-        title.bottom + 8,
+        plot_top,
         max(10, rect.w - 2 * pad - label_w),
-        max(10, rect.bottom - pad - lh - 4 - (title.bottom + 8)),
+        max(10, rect.bottom - pad - lh - 4 - plot_top),
     )
 
     def y_of(v: float) -> int:
@@ -362,9 +374,9 @@ def draw_demand_panel(
             y = y_of(d)
             colour = style.excess if d > supply else style.demand
             pygame.draw.rect(surface, colour, pygame.Rect(x0, y, x1 - x0, plot.bottom - y))
-        for r in ticks(1, n, max(1, plot.w // 40)):
-            x = int(plot.x + (int(r) - 0.5) * slot)
-            _blit(surface, style.small_font, str(int(r)), style.muted, (x, plot.bottom + 3), "midtop")
+        for r in round_ticks(1, n, max(1, plot.w // 40)):
+            x = int(plot.x + (r - 0.5) * slot)
+            _blit(surface, style.small_font, str(r), style.muted, (x, plot.bottom + 3), "midtop")
     else:
         _blit(surface, style.small_font, "no rounds yet", style.muted, plot.center, "center")
     ys = y_of(supply)
@@ -455,9 +467,11 @@ def draw_band_plan(
     for i, bar in enumerate(bars):
         y = int(top + i * row_h)
         bar_rect = pygame.Rect(rect.x + pad + label_w, y, rect.right - pad - (rect.x + pad + label_w), bar_h)
-        _blit(surface, style.font, bar.title, style.text, (rect.x + pad, y))
+        # Labels are cut to their column rather than run under the bar's tick labels.
+        _blit(surface, style.font, fit_text(style.font, bar.title, label_w - 8), style.text, (rect.x + pad, y))
         if bar.note:
-            _blit(surface, style.small_font, bar.note, style.muted, (rect.x + pad, y + style.font.get_linesize()))
+            _blit(surface, style.small_font, fit_text(style.small_font, bar.note, label_w - 8), style.muted,
+                  (rect.x + pad, y + style.font.get_linesize()))
         _draw_bar(surface, bar_rect, bar, legend, style)
 
 
@@ -555,6 +569,19 @@ class Column:
     weight: float = 1.0
 
 
+def column_widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], font: Any, bold: Any, style: ChartStyle,
+    bold_rows: Sequence[int] = (), pad: int = 8,
+) -> list[int]:
+    """The width each column of :func:`draw_table` needs for its widest cell (header included)."""
+    needed = []
+    for j, c in enumerate(columns):
+        cells = [style.small_font.size(c.header)[0]]
+        cells += [(bold if i in bold_rows else font).size(row[j])[0] for i, row in enumerate(rows) if j < len(row)]
+        needed.append(max(cells) + 2 * pad)
+    return needed
+
+
 def draw_table(
     surface: Any,
     rect: Any,
@@ -579,12 +606,12 @@ def draw_table(
     total = sum(c.weight for c in columns) or 1.0
     pad = 8
     # Each column gets at least its widest cell, so right-aligned figures never run
-    # into their neighbour; what is left is shared by weight.
-    needed = []
-    for j, c in enumerate(columns):
-        cells = [style.small_font.size(c.header)[0]]
-        cells += [(bold if i in bold_rows else font).size(row[j])[0] for i, row in enumerate(rows) if j < len(row)]
-        needed.append(max(cells) + 2 * pad)
+    # into their neighbour; what is left is shared by weight. A table too wide for its
+    # rectangle drops to the small font before any cell is cut.
+    needed = column_widths(columns, rows, font, bold, style, bold_rows, pad)
+    if sum(needed) > rect.w and font is not style.small_font:
+        font = bold = style.small_font
+        needed = column_widths(columns, rows, font, bold, style, bold_rows, pad)
     spare = rect.w - sum(needed)
     widths = (
         [n + spare * c.weight / total for n, c in zip(needed, columns, strict=True)]

@@ -90,7 +90,7 @@ class HistoryScene(Scene):
         root = self.make_root()
         w, _ = self.app.size
         unit = self.app.fonts.unit
-        bw = max(120, unit * 6)
+        bw = max(120, self.app.fonts.body.size("Back (Esc)")[0] + int(unit * 1.6))
         bh = int(unit * 1.8)
         self.back_button = pygame_gui.elements.UIButton(
             pygame.Rect(w - bw - unit, unit // 2, bw, bh),
@@ -100,13 +100,20 @@ class HistoryScene(Scene):
             object_id="#history_back",
         )
         has_bids = bool(self.bid_rows())
+        font = self.app.fonts.body
+
+        def width(label: str) -> int:
+            return font.size(label)[0] + int(unit * 1.6)
+
+        toggle = "Prices (B)" if self.show_bids else "Your bids (B)"
+        tw = max(width("Prices (B)"), width("Your bids (B)"))
+        x = w - bw - unit - unit // 2 - tw
         self.bids_button = pygame_gui.elements.UIButton(
-            pygame.Rect(w - 2 * bw - int(unit * 2.6), unit // 2, int(bw * 1.2), bh),
-            "Prices (B)" if self.show_bids else "Your bids (B)",
-            manager=self.app.manager, container=root, object_id="#history_bids",
+            pygame.Rect(x, unit // 2, tw, bh), toggle, manager=self.app.manager, container=root, object_id="#history_bids",
         )
+        ew = width("Export CSV (E)")
         self.export_button = pygame_gui.elements.UIButton(
-            pygame.Rect(w - 3 * bw - int(unit * 4.2), unit // 2, int(bw * 1.2), bh),
+            pygame.Rect(x - unit // 2 - ew, unit // 2, ew, bh),
             "Export CSV (E)", manager=self.app.manager, container=root, object_id="#history_export",
         )
         if not has_bids:
@@ -205,7 +212,7 @@ class HistoryScene(Scene):
         for r in rows:
             by_round.setdefault(r["round"], {})[r["band"]] = r
         y = rect.y
-        explain = ("Each cell: lots you bid (\u2014 where you submitted nothing: demand maintained); "
+        explain = ("Each cell: lots you bid (=n where you submitted no bid for the band: n lots maintained); "
                    "\u2192 lots processed where different; @ the price point a change was processed at. "
                    f"Export: {default_save_path().parent}/<seat>-bids.csv")
         y = draw_wrapped(surface, fonts.small, explain, c["muted"], pygame.Rect(rect.x, y, rect.w, rect.h))
@@ -218,7 +225,7 @@ class HistoryScene(Scene):
             for band in bands:
                 r = by_round[rnd][band]
                 sub, proc, at = r["submitted_lots"], r["processed_lots"], r["processed_at_usd"]
-                text = "\u2014" if sub is None else str(sub)
+                text = f"={proc}" if sub is None else str(sub)
                 if sub is not None and proc != sub:
                     text += f"\u2192{proc}"
                 if at is not None:

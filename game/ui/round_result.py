@@ -168,7 +168,7 @@ class RoundResultScene(SeatScene):
             got = last.processed[b.id]
             change = last.price_changes[b.id]
             bid = own_bids.get(b.id)
-            bid_price = "" if bid is None else fmt_usd(bid.price_usd or result.clock_prices[b.id])
+            bid_price = "\u2014" if bid is None else fmt_usd(bid.price_usd or result.clock_prices[b.id])
             step = steps.get(b.id)
             if b.id in unapplied:
                 status, scol = f"{got} of {asked} applied", c["bad"]
