@@ -28,6 +28,7 @@ from game.engine.bandplan import band_plan
 from game.records.report import Summary, summarise
 from game.scenario import Scenario
 from game.scenario.units import fmt_mhz, fmt_pkr, fmt_usd, to_pkr
+from game.ui import background
 from game.ui.charts import (
     ChartStyle,
     Colour,
@@ -227,8 +228,9 @@ class ResultsScene(Scene):
                 self.efficiency_note = "efficiency not available (game.economics.welfare is missing)"
                 return
             try:
-                self.efficiency = welfare.evaluate(
-                    self.scenario, self.valuations, self.outcome, assignment_payments=assignment
+                # In another process: a thread here would hold the GIL and stall the window.
+                self.efficiency = background.call(
+                    welfare.evaluate, self.scenario, self.valuations, self.outcome, assignment_payments=assignment
                 )
                 self.efficiency_note = ""
             except Exception as exc:  # show why instead of losing the whole screen

@@ -145,7 +145,8 @@ class SetupScene(Scene):
         )
         return ([auto] if auto.exists() else []) + others
 
-    def resume(self) -> None:
+    def resume_saved(self) -> None:
+        """Continue the save chosen beside the Resume button (not ``resume``: that is the scene's un-pause hook)."""
         saves = self.saves()
         path = next((p for p in saves if p.name == self.resume_choice), saves[0] if saves else None)
         if path is None:
@@ -282,7 +283,7 @@ class SetupScene(Scene):
             if event.ui_element is self.start_button:
                 self.start()
             elif event.ui_element is self.resume_button:
-                self.resume()
+                self.resume_saved()
             elif event.ui_element is self.quit_button:
                 self.app.quit()
             return True
