@@ -11,7 +11,9 @@ answer. Used from a worker thread (``call`` blocks until the answer comes).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -29,8 +31,16 @@ def _executor() -> ProcessPoolExecutor:
     with _lock:
         if _pool is None:
             # spawn, not fork: the child must not inherit the window, the audio device or the threads.
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            # Niced: on a busy machine the window's process gets the CPU first, the answer merely comes later.
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return _pool
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -204,6 +204,17 @@ class BiddingScene(SeatScene):
             self.notice = ""  # an old "not submitted" note no longer applies
         self._sync_widgets()
 
+    def last_round_lines(self) -> list[str]:
+        """'Last round: 3500 MHz reduced 12 -> 10 lots, processed at $7.05m.' for each of the seat's own changes."""
+        steps = self.match.own_steps(self.bidder)
+        if not steps:
+            return []
+        parts = []
+        for s in steps:
+            what = "reduced" if s.to_lots < s.from_lots else "increased"
+            parts.append(f"{s.band} MHz {what} {s.from_lots}\u2192{s.to_lots} lots at {fmt_usd(s.price_usd)}")
+        return [f"Last round (round {self.match.history[-1].round}) your changes were processed: " + "; ".join(parts) + "."]
+
     def next_eligibility(self) -> int:
         """Eligibility next round if this bid is processed as bid (the engine's rule: points / requirement, never up)."""
         limits = self.match.auction.limits(self.bidder)
@@ -824,5 +835,12 @@ class BiddingScene(SeatScene):
                         break
                     draw_text(surface, f.small, line, colour, (x, ty))
                     ty += f.small.get_linesize()
+        # Last round's changes and the price point each was processed at (reductions set posted prices).
+        for line in self.last_round_lines():
+            for part in wrap_text(f.small, line, w):
+                if ty + f.small.get_linesize() > box.bottom - 2:
+                    break
+                draw_text(surface, f.small, part, c["muted"], (x, ty))
+                ty += f.small.get_linesize()
         if self.notice and ty + f.small.get_linesize() <= box.bottom - 2:
             draw_text(surface, f.small, self.notice, c["warn"], (x, ty + 2))

@@ -31,7 +31,7 @@ class HandoverScene(Scene):
         u = self.app.fonts.unit
         bw, bh = int(u * 16), int(u * 2.6)
         self.button = pygame_gui.elements.UIButton(
-            pygame.Rect((w - bw) // 2, h // 2 + u * 3, bw, bh), "I am ready (Enter)", manager=self.app.manager,
+            pygame.Rect((w - bw) // 2, h // 2 + int(u * 6), bw, bh), "I am ready (Enter)", manager=self.app.manager,
             container=root, object_id=pygame_gui.core.ObjectID(object_id="#ready", class_id="@primary"),
         )
 

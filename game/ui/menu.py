@@ -12,7 +12,7 @@ import pygame
 import pygame_gui
 
 from game.sessions.match import default_save_path
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.ui.scene import Scene, draw_text, fit_path, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -44,11 +44,11 @@ class MenuScene(Scene):
         root = self.make_root()
         w, h = self.app.size
         u = self.app.fonts.unit
-        pw, ph = min(w - 2 * u, int(u * 30)), int(u * 22)
+        pw, ph = min(w - 2 * u, int(u * 30)), int(u * 23)
         self.panel_rect = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         bw, bh = int(u * 18), int(u * 2.4)
         x = self.panel_rect.centerx - bw // 2
-        y = self.panel_rect.y + int(u * 5.2)
+        y = self.panel_rect.y + int(u * 6.2)
         m = self.app.manager
         self.resume_button = pygame_gui.elements.UIButton(
             pygame.Rect(x, y, bw, bh), "Resume (Esc, Enter)", manager=m, container=root,
@@ -143,13 +143,13 @@ class MenuScene(Scene):
         pygame.draw.rect(surface, c["accent"], r, 2, border_radius=6)
         draw_text(surface, f.heading, "Menu", c["text"], (r.centerx, r.y + u), "midtop")
         if self.app.match is not None:
-            where = str(self.app.save_path or default_save_path())
+            where = fit_path(f.small, str(self.app.save_path or default_save_path()), r.w - 2 * u)
             y = r.y + int(u * 2.6)
-            for line in wrap_text(f.small, f"Saving into {where} after every bid and round.", r.w - 2 * u)[:2]:
+            for line in ("Saving into", where, "after every bid and round."):
                 draw_text(surface, f.small, line, c["muted"], (r.centerx, y), "midtop")
                 y += f.small.get_linesize()
         if self.message:
-            y = r.y + int(u * 17.4)
+            y = r.y + int(u * 18.4)
             for line in wrap_text(f.small, self.message, r.w - 2 * u)[:2]:
                 draw_text(surface, f.small, line, c["ok"] if self.message_ok else c["bad"], (r.centerx, y), "midtop")
                 y += f.small.get_linesize()

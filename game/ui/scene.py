@@ -187,6 +187,16 @@ def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
     return text.rstrip() + "\u2026" if text else ""
 
 
+def fit_path(font: pygame.font.Font, path: str, width: int) -> str:
+    """A file path shortened from the left ('\u2026/spectrum-auction/autosave.json') to fit ``width`` pixels."""
+    if font.size(path)[0] <= width:
+        return path
+    parts = path.split("/")
+    while len(parts) > 1 and font.size("\u2026/" + "/".join(parts))[0] > width:
+        parts.pop(0)
+    return fit_text(font, "\u2026/" + "/".join(parts), width)
+
+
 def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
     """Greedy word wrap to ``width`` pixels."""
     lines: list[str] = []
