@@ -38,6 +38,7 @@ import pygame
 import pygame_gui
 
 from game.engine.assignment import AssignmentOutcome, bands_to_position, run_assignment
+from game.ui import background
 from game.ui.bidding import BiddingScene
 from game.ui.confirm import ConfirmScene, PromptScene
 from game.ui.handover import HandoverScene, WaitScene
@@ -186,6 +187,7 @@ class App:
         self.fonts = load_fonts(size)
         self.manager = self._make_manager(size)
         self.last_frame_ms = 0.0
+        self._deferred = False
         self.notice = ""
         self.rivals: RivalWorker | None = None
         self.results_seen: set[tuple[str, int]] = set()
@@ -265,6 +267,8 @@ class App:
     def start_match(self, match: Match, save_path: Path | None = None) -> None:
         """Play ``match`` from where it stands (a new game, or one resumed from a save)."""
         self.match = match
+        # The welfare optimum's process, started from this thread now, long before the results need it.
+        background.warm_up()
         self.rivals = None
         self.results_seen = set()
         self.notices = {}
@@ -443,6 +447,7 @@ class App:
         # Injected events first, then whatever the widgets posted (pygame_gui's UI events).
         batch = list(events) if events is not None else []
         batch.extend(pygame.event.get())
+        top_before = self.top
         for event in batch:
             self.handle(event)
         # Scene changes during events may leave the stack empty (quit).
@@ -450,10 +455,18 @@ class App:
             # Covered scenes first: a round timer running out under the menu replaces the top.
             for scene in self.scenes[:-1]:
                 scene.update_covered(dt)
-        if self.top is not None:
+        # A frame that closed a round or built a new screen does no more: the new screen's first
+        # update and draw come next frame (the old picture stays up for those 16 ms), so no frame
+        # pays for both. Never twice in a row, so a screen always gets drawn.
+        defer = self.top is not top_before and top_before is not None and not self._deferred
+        if self.top is not None and not defer:
             self.top.update(dt)
         self.manager.update(dt)
-        self.draw()
+        if defer:
+            self._deferred = True
+        else:
+            self._deferred = False
+            self.draw()
         self.last_frame_ms = (time.perf_counter() - started) * 1000
 
     def draw(self) -> None:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -39,8 +42,15 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def _lower_priority() -> None:
+    """In the child: a lower priority, and (Linux) die with the game, whatever kills it (even SIGKILL)."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # the game died before prctl took effect
+                os._exit(0)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -48,17 +58,28 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
     ``fn`` must be a module-level function and its arguments and result picklable.
     """
+    for _ in range(2):  # a pool whose process died (its starting thread ended) is replaced once
+        try:
+            future = _executor().submit(fn, *args, **kwargs)
+            return future.result()
+        except BrokenProcessPool:
+            _forget_pool()
+        except (RuntimeError, OSError):
+            break
+    return fn(*args, **kwargs)
+
+
+def _forget_pool() -> None:
     global _pool
-    try:
-        future = _executor().submit(fn, *args, **kwargs)
-    except (BrokenProcessPool, RuntimeError, OSError):
-        return fn(*args, **kwargs)
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        with _lock:
-            _pool = None
-        return fn(*args, **kwargs)
+    with _lock:
+        _pool = None
+
+
+def warm_up() -> None:
+    """Start the background process now (before the first frame): starting it later, from a worker
+    thread, holds the GIL for tens of milliseconds in the middle of the game."""
+    with contextlib.suppress(BrokenProcessPool, RuntimeError, OSError):
+        _executor().submit(os.getpid)
 
 
 def shutdown() -> None:
