@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pygame
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("pygame_gui")
 
@@ -481,3 +483,42 @@ def test_price_chart_draws_exact_values_without_per_band_offsets(app: App, monke
     assert len(lines) == 4
     assert all(line == lines[0] for line in lines)  # four 0% bands: the same exact points, told apart by width and markers
     assert len({charts.line_width(i, 4) for i in range(4)}) == 4
+
+
+# ------------------------------------------------------------------ properties
+
+BANDS = ["700", "1800", "2100", "2300", "2600", "3500"]
+
+
+@given(st.dictionaries(st.sampled_from(BANDS), st.integers(0, 99)), st.booleans())
+def test_a_bid_csv_reads_back_exactly_what_was_written(lots: dict[str, int], header: bool) -> None:
+    text = ("band,lots,price_usd\n" if header else "") + "".join(f"{b},{n}\n" for b, n in lots.items())
+    loaded, errors = parse_bid_csv(text, BANDS)
+    assert errors == []
+    assert {b: int(x) for b, (x, _) in loaded.items()} == lots
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=60), st.integers(20, 400))
+def test_fit_text_always_fits(app: App, text: str, width: int) -> None:
+    out = scene_module.fit_text(app.fonts.body, text, width)
+    assert app.fonts.body.size(out)[0] <= width or out == ""
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(5, 19), st.integers(5, 28), st.integers(0, 3), st.booleans())
+def test_a_hotseat_bid_survives_save_and_resume(lots_2600: int, lots_3500: int, lots_700: int, second: bool) -> None:
+    import tempfile
+
+    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong"), Seat("ufone", "truthful"))))
+    with tempfile.TemporaryDirectory() as tmp:
+        match.autosave_path = Path(tmp) / "s.json"
+        bids = {"2600": Bid("2600", lots_2600), "3500": Bid("3500", lots_3500), "700": Bid("700", lots_700)}
+        if match.check("jazz", bids):
+            return  # a bid the rules refuse is never accepted, so never saved
+        match.submit("jazz", bids)
+        if second:
+            match.submit("zong", {"2600": Bid("2600", 5), "3500": Bid("3500", 5)})
+        resumed = Match.load(match.autosave_path)
+    assert resumed.auction.submitted("jazz") == match.auction.submitted("jazz")
+    assert resumed.humans_to_bid() == match.humans_to_bid()
