@@ -522,3 +522,13 @@ def test_a_hotseat_bid_survives_save_and_resume(lots_2600: int, lots_3500: int, 
         resumed = Match.load(match.autosave_path)
     assert resumed.auction.submitted("jazz") == match.auction.submitted("jazz")
     assert resumed.humans_to_bid() == match.humans_to_bid()
+
+
+def test_heavy_work_runs_in_another_process_and_its_errors_come_back() -> None:
+    from game.ui import background
+
+    assert background.call(os.getpid) != os.getpid()  # not a thread of this process: no GIL to fight over
+    with pytest.raises(ValueError, match="invalid literal"):
+        background.call(int, "x")
+    background.shutdown()
+    assert background.call(os.getpid) != os.getpid()  # a process that went away is started again
