@@ -236,11 +236,11 @@ class Match:
         minimum = self.timeout_bids(bidder)
         if minimum:
             wanted = " and ".join(f"{bid.lots} lots of {band} MHz" for band, bid in minimum.items())
-            return (f"When time runs out, the round-1 obligation minimum ({wanted} at the clock price) is entered "
-                    "for you; nothing you typed is submitted and you are never excluded by the timer.")
+            return (f"At 0:00 the round-1 obligation minimum ({wanted}) is entered for you; "
+                    "the timer never excludes you.")
         if self.auction.round == 1 and self.view(bidder).obligation:
-            return "When time runs out, this round stays open for you: you must still submit or accept the penalty."
-        return "When time runs out, your demand is maintained: nothing you typed is submitted."
+            return "At 0:00 this round stays open for you: submit, or accept the penalty yourself."
+        return "At 0:00 your demand is maintained; nothing you typed is submitted."
 
     def timeout_bids(self, bidder: str) -> dict[str, Bid]:
         """The round-1 obligation minimum, if the seat has an obligation and the rules accept that bid; else {}."""

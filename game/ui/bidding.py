@@ -358,10 +358,10 @@ class BiddingScene(SeatScene):
         bh = g["bottom_h"]
         by = g["h"] - g["pad"] - bh
         gap = g["pad"] // 2
-        font = self.app.fonts.body
+        font = self.app.fonts.bold  # buttons are themed bold
 
         def width(label: str) -> int:
-            return font.size(label)[0] + int(u * 1.6)
+            return font.size(label)[0] + int(u * 2)
 
         # Left to right: menu, history, reset, load; right to left: submit, penalty. Widths from the
         # labels, so nothing is cut and nothing overlaps at 960 px; a narrow window gets short labels.
