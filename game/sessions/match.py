@@ -281,6 +281,10 @@ class Match:
         if self.autosave_path is not None:
             self.save(self.autosave_path)
 
+    def autosave(self) -> None:
+        """Write the autosave now (atomically), if the game has one."""
+        self._autosave()
+
     def newly_excluded_humans(self) -> list[str]:
         """Human seats excluded from the auction that have not yet been told so on screen."""
         return [b for b in self.human_seats if self.auction.is_excluded(b) and b not in self.told_excluded]
@@ -324,11 +328,12 @@ class Match:
         self.positioning_pending[bidder] = dict(asks)
         self._autosave()
 
-    def position_round_closed(self) -> None:
-        """The open positioning round closed: its human asks join the record."""
+    def position_round_closed(self, *, save: bool = True) -> None:
+        """The open positioning round closed: its human asks join the record (``save=False``: the caller saves)."""
         self.positioning_rounds.append(self.positioning_pending)
         self.positioning_pending = {}
-        self._autosave()
+        if save:
+            self._autosave()
 
     def positioning_humans(self) -> list[str]:
         """Human seats that won lots in a band to position (they play the positioning stage on screen)."""

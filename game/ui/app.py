@@ -188,6 +188,7 @@ class App:
         self.manager = self._make_manager(size)
         self.last_frame_ms = 0.0
         self._deferred = False
+        self._round_closed = False
         self.notice = ""
         self.rivals: RivalWorker | None = None
         self.results_seen: set[tuple[str, int]] = set()
@@ -333,8 +334,16 @@ class App:
         self.replace(WaitScene(self))
 
     def close_round_when_ready(self) -> bool:
-        """Called by the wait screen each frame: close the round once every seat has bid."""
+        """Called by the wait screen each frame: close the round once every seat has bid.
+
+        The next screen is built on the frame after the one that closed the round, so no frame
+        pays for both (see :meth:`step`).
+        """
         match = self.match
+        if self._round_closed:
+            self._round_closed = False
+            self.continue_game()
+            return True
         if match is None or match.finished:
             return False
         if self.rivals is not None and not self.rivals.done:
@@ -349,7 +358,7 @@ class App:
             return False
         match.close_round()
         self.handed_to = None
-        self.continue_game()
+        self._round_closed = True
         return True
 
     def show_results(self) -> None:

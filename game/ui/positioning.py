@@ -74,6 +74,8 @@ class PositioningScene(Scene):
         self.done: set[str] = set(submitted or ())
         """Human seats that have submitted this round (a resumed save may already hold some)."""
         self.settled: list[str] = []
+        self.results_pending: AssignmentOutcome | None = None
+        self.last_seat: str | None = humans[0] if humans else None
         """What happened when each band settled, as MHz ranges (newest last)."""
         self._advance()
 
@@ -116,7 +118,7 @@ class PositioningScene(Scene):
         records = self.stage.close_round()
         match: Any = self.app.match
         if match is not None and hasattr(match, "position_round_closed"):
-            match.position_round_closed()  # the round's human asks join the save
+            match.position_round_closed(save=False)  # the round's human asks join the record; saved once, below
         for band in sorted(open_before - set(self.stage.open_bands()), key=self.stage.scenario.band_ids.index):
             self.settled.append(self.settle_text(band, records[0].round if records else self.stage.round))
         over = [f"{r.band} MHz" for r in records if r.over_demanded]
@@ -136,7 +138,13 @@ class PositioningScene(Scene):
         match: Any = self.app.match
         if match is not None:
             match.assignment_outcome = outcome
-        self.app.show_final_results(self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.seat)
+        # The results open next frame: this one already closed the stage's last rounds.
+        self.results_pending = outcome
+
+    def update(self, dt: float) -> None:
+        outcome, self.results_pending = self.results_pending, None
+        if outcome is not None:
+            self.app.show_final_results(self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.last_seat)
 
     def choose(self, band: str, position: int | None) -> None:
         self.choices[band] = position
@@ -158,10 +166,13 @@ class PositioningScene(Scene):
             self.relayout()
             return
         self.done.add(seat)
+        self.last_seat = seat
         match: Any = self.app.match
         if match is not None and hasattr(match, "note_position_asks"):
             match.note_position_asks(seat, dict(self.choices))  # autosaved at once
         self._advance()
+        if match is not None and hasattr(match, "autosave"):
+            match.autosave()  # once for every round this submit closed
         if not self.stage.finished or self.on_finished is not None:
             self.relayout()
 
