@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import importlib
 import os
 import pickle
 import signal
@@ -74,6 +75,19 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                 return cast("T", value)
             raise value
     return fn(*args, **kwargs)
+
+
+def call_named(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``module.name(*args, **kwargs)`` in the background process, imported there only.
+
+    For modules whose import is itself heavy (the welfare optimum imports scipy: over a second
+    with the GIL held), so this process never imports them at all.
+    """
+    return call(_named, module, name, *args, **kwargs)
+
+
+def _named(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
 
 def warm_up() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -223,14 +224,15 @@ class ResultsScene(Scene):
         assignment = getattr(self.assignment, "payments", None)
 
         def solve() -> None:
-            welfare = optional_module("game.economics.welfare")
-            if welfare is None or not hasattr(welfare, "evaluate"):
+            # Found, not imported: importing it here (scipy) would hold the GIL for over a second.
+            if importlib.util.find_spec("game.economics.welfare") is None:
                 self.efficiency_note = "efficiency not available (game.economics.welfare is missing)"
                 return
             try:
                 # In another process: a thread here would hold the GIL and stall the window.
-                self.efficiency = background.call(
-                    welfare.evaluate, self.scenario, self.valuations, self.outcome, assignment_payments=assignment
+                self.efficiency = background.call_named(
+                    "game.economics.welfare", "evaluate",
+                    self.scenario, self.valuations, self.outcome, assignment_payments=assignment,
                 )
                 self.efficiency_note = ""
             except Exception as exc:  # show why instead of losing the whole screen
