@@ -74,7 +74,9 @@ def bidding_frame_times(frames: int, size: tuple[int, int] = (1280, 800)) -> lis
     return times
 
 
-def rival_frame_times(size: tuple[int, int] = (1280, 800), cpu: list[float] | None = None) -> list[float]:
+def rival_frame_times(
+    size: tuple[int, int] = (1280, 800), cpu: list[float] | None = None, labels: list[str] | None = None
+) -> list[float]:
     """Milliseconds per frame over a whole game while scripted rivals bid, rounds close, positions are
     contested and the results screen opens.
 
@@ -123,6 +125,8 @@ def rival_frame_times(size: tuple[int, int] = (1280, 800), cpu: list[float] | No
             times.append((time.perf_counter() - start) * 1000)
             if cpu is not None:
                 cpu.append((time.thread_time() - cpu_start) * 1000)
+            if labels is not None:
+                labels.append(f"{type(top).__name__}->{type(app.top).__name__}")
         else:
             raise RuntimeError("the game did not reach the results screen")
     pygame.quit()
@@ -185,17 +189,19 @@ def main(argv: list[str] | None = None) -> int:
     worsts = []
     for _ in range(args.games):
         cpu: list[float] = []
+        labels: list[str] = []
         if args.no_load:
-            rival_times = rival_frame_times(cpu=cpu)
+            rival_times = rival_frame_times(cpu=cpu, labels=labels)
         else:
             with BusyCore():
-                rival_times = rival_frame_times(cpu=cpu)
+                rival_times = rival_frame_times(cpu=cpu, labels=labels)
         worsts.append(max(rival_times))
         slow = sorted(rival_times)[-3:]
         # Main-thread CPU per frame tells the loop's own work from waiting for a CPU (a loaded machine).
         print(f"  game: {len(rival_times)} frames, median {statistics.median(rival_times):.2f} ms, "
               f"slowest {', '.join(f'{t:.1f}' for t in slow)} ms; main-thread CPU per frame median "
-              f"{statistics.median(cpu):.1f} ms, worst {max(cpu):.1f} ms")
+              f"{statistics.median(cpu):.1f} ms, worst {max(cpu):.1f} ms "
+              f"({labels[cpu.index(max(cpu))]}); slowest frame: {labels[rival_times.index(max(rival_times))]}")
     rivals_worst = max(worsts)
     load = "no other load" if args.no_load else "another process keeping one core busy"
     print(f"whole game while rivals bid, rounds close, positions are contested and results open ({load}), "

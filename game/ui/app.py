@@ -25,7 +25,9 @@ Never decides an auction rule: screens read the engine's public API.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib
 import json
 import threading
 import time
@@ -268,8 +270,11 @@ class App:
     def start_match(self, match: Match, save_path: Path | None = None) -> None:
         """Play ``match`` from where it stands (a new game, or one resumed from a save)."""
         self.match = match
-        # The welfare optimum's process, started from this thread now, long before the results need it.
+        # The welfare optimum's process, started from this thread now, long before the results need it;
+        # and the payment plans' module, which the results screen would otherwise import in a frame.
         background.warm_up()
+        with contextlib.suppress(ImportError):
+            importlib.import_module("game.economics.payments")
         self.rivals = None
         self.results_seen = set()
         self.notices = {}
