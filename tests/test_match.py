@@ -131,3 +131,14 @@ def test_timer_in_round_1_without_an_obligation_bids_nothing_and_forfeits_nothin
 def test_save_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SPECTRUM_AUCTION_SAVE", str(tmp_path / "x.json"))
     assert default_save_path() == tmp_path / "x.json"
+
+
+def test_timer_in_round_1_keeps_the_round_open_when_even_the_minimum_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from game.engine.rules import Refusal
+
+    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong", "truthful")), round_timer_s=30))
+    monkeypatch.setattr(match.auction, "check", lambda *a, **k: [Refusal("cap", "2600", "over a cap")])
+    assert "stays open" in match.timeout_rule("jazz")
+    assert "stays open" in match.time_out("jazz")
+    assert match.humans_to_bid() == ["jazz"]  # the seat must still act; nothing was submitted for it
+    assert not match.auction.has_submitted("jazz")
