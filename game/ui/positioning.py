@@ -222,10 +222,10 @@ class PositioningScene(Scene):
                 button.select()
             self.buttons[(band, NONE)] = button
             y += panel_h
-        sw = fonts.bold.size("Submit asks")[0] + unit * 3
+        sw = fonts.bold.size("Submit asks (Enter)")[0] + unit * 3
         self.submit_button = pygame_gui.elements.UIButton(
             pygame.Rect(w - sw - unit, h - unit - bh, sw, bh),
-            "Submit asks",
+            "Submit asks (Enter)",
             manager=m,
             container=root,
             object_id="@primary",
@@ -359,7 +359,7 @@ class PositioningScene(Scene):
             rows.append([p.label, self.range_if_mine(view, p.index), fmt_usd(p.price_usd), str(p.asked_last_round), mine])
             colours.append(c["warn"] if p.asked_last_round > 1 else None)
         choice = self.choices.get(view.band)
-        rows.append(["none", "", "-", "", "your standing ask" if view.standing_ask is None and view.round > 1 else ""])
+        rows.append(["none", "", "\u2014", "", "your standing ask" if view.standing_ask is None and view.round > 1 else ""])
         colours.append(None)
         button_w = self.buttons[(view.band, NONE)].rect.w if (view.band, NONE) in self.buttons else unit * 8
         table = pygame.Rect(rect.x + 4, rect.y + unit * 2, rect.w - button_w - unit * 2, rect.h - unit * 2)
