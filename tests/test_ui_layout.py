@@ -99,19 +99,29 @@ def measure(app: App, name: str) -> list[str]:
     app.draw()
     pygame.image.save(app.window, str(PNG_DIR / f"{name}_{app.size[0]}x{app.size[1]}.png"))
     scene_module.text_boxes = []
+    scene_module.panel_boxes = []
     try:
         surface = pygame.Surface(app.size)
         if hasattr(top, "_cache"):
             top._cache = None
         top.draw(surface)
         boxes = list(scene_module.text_boxes)
+        panels = list(scene_module.panel_boxes)
     finally:
         scene_module.text_boxes = None
+        scene_module.panel_boxes = None
     window = pygame.Rect((0, 0), app.size)
     problems = []
     for rect, text in boxes:
         if not window.contains(rect):
             problems.append(f"{name}: {text!r} {rect} is clipped by the window {window.size}")
+    for rect, text in boxes:
+        # A text that starts inside a panel ends inside it (the innermost panel holding its top-left).
+        holders = [p for p in panels if p.collidepoint(rect.topleft)]
+        if holders:
+            inner = min(holders, key=lambda p: p.w * p.h)
+            if not inner.inflate(2, 2).contains(rect):
+                problems.append(f"{name}: {text!r} {rect} runs out of its panel {inner}")
     for i, (a, ta) in enumerate(boxes):
         for b, tb in boxes[i + 1:]:
             # A rendered line may be a pixel taller than the line step (ascent rounding): not an overlap.
@@ -275,9 +285,12 @@ def test_the_measure_catches_an_overlap(app: App) -> None:
             scene_module.draw_text(surface, f.body, "18003 lots", (255, 255, 255), (100, 100))
             scene_module.draw_text(surface, f.body, "2x1.2", (255, 255, 255), (130, 100))
             scene_module.draw_text(surface, f.body, "clipped at the edge", (255, 255, 255), (self.app.size[0] - 20, 10))
+            scene_module.record_panel(pygame.Rect(300, 300, 60, 40))
+            scene_module.draw_text(surface, f.body, "runs out of its panel", (255, 255, 255), (305, 305))
 
     PNG_DIR.mkdir(parents=True, exist_ok=True)
     app.push(Clash(app))
     problems = measure(app, "clash")
     assert any("overlaps" in p for p in problems)
     assert any("clipped" in p for p in problems)
+    assert any("runs out of its panel" in p for p in problems)

@@ -23,7 +23,7 @@ import pygame_gui
 from game.engine.rules import Bid, BidRefused, Refusal
 from game.scenario.units import fmt_mhz, fmt_usd, fmt_usd_exact
 from game.sessions.match import default_save_path
-from game.ui.scene import SeatScene, draw_text, fit_text, wrap_text
+from game.ui.scene import SeatScene, draw_text, fit_text, record_panel, wrap_text
 from game.ui.stack import SceneStack, operator_colour
 
 # Column layout of the band table: (key, header, share of the table width, alignment). The band
@@ -641,6 +641,7 @@ class BiddingScene(SeatScene):
         top, head_h, row_h = g["top"], g["head_h"], g["row_h"]
         table = pygame.Rect(g["table_x"], top, g["table_w"], head_h + row_h * len(self.view.bands))
         pygame.draw.rect(surface, c["panel"], table)
+        record_panel(table)
         pygame.draw.rect(surface, c["line"], table, 1)
         inset = max(4, u // 3)
         for key, header, _, align in COLUMNS:
@@ -720,6 +721,7 @@ class BiddingScene(SeatScene):
         y = g["top"]
         panel = pygame.Rect(x, y, w, g["h"] - g["pad"] * 2 - g["bottom_h"] - y)
         pygame.draw.rect(surface, c["panel"], panel)
+        record_panel(panel)
         pygame.draw.rect(surface, c["line"], panel, 1)
         ix, iw = x + u, w - 2 * u
         y += int(u * 0.6)
@@ -808,6 +810,7 @@ class BiddingScene(SeatScene):
         if box.h < u * 2:
             return
         pygame.draw.rect(surface, c["panel"], box)
+        record_panel(box)
         pygame.draw.rect(surface, c["line"], box, 1)
         x, w = box.x + u, box.w - 2 * u
         ty = box.y + int(u * 0.4)

@@ -18,7 +18,7 @@ from typing import Any
 import pygame
 
 from game.scenario.units import fmt_usd
-from game.ui.scene import fit_text, record_text, render_text
+from game.ui.scene import fit_text, record_panel, record_text, render_text
 
 Colour = tuple[int, int, int]
 
@@ -188,6 +188,7 @@ def fmt_tick_mhz(value: float) -> str:
 
 def _empty(surface: Any, rect: Any, style: ChartStyle, message: str) -> None:
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     _blit(surface, style.font, message, style.muted, rect.center, "center")
 
 
@@ -211,6 +212,7 @@ def draw_price_paths(
     """
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 10
     title_rect = _blit(surface, style.font, title, style.text, (rect.x + pad, rect.y + pad))
     bands = [b for b in price_history if b in reserves]
@@ -333,6 +335,7 @@ def draw_demand_panel(
     """Aggregate demand per round as bars against the band's supply (a line)."""
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 8
     title = _blit(surface, style.font, band_label, style.text, (rect.x + pad, rect.y + pad))
     if demand:
@@ -437,6 +440,7 @@ def draw_band_plan(
     """
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 10
     title_rect = _blit(surface, style.font, title, style.text, (rect.x + pad, rect.y + pad))
     # Legend right-aligned on the title line, or on its own line when it would collide.

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pygame
 import pygame_gui
 
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.ui.scene import Scene, draw_text, record_panel, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -110,6 +110,7 @@ class ConfirmScene(Scene):
         surface.blit(shade, (0, 0))
         r = self.panel_rect
         pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
+        record_panel(r)
         pygame.draw.rect(surface, c["bad"] if self.danger else c["accent"], r, 2, border_radius=6)
         draw_text(surface, f.heading, self.heading, c["text"], (r.x + u, r.y + u // 2))
         y = r.y + int(u * 2.6)
@@ -221,6 +222,7 @@ class PromptScene(Scene):
         surface.blit(shade, (0, 0))
         r = self.panel_rect
         pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
+        record_panel(r)
         pygame.draw.rect(surface, c["accent"], r, 2, border_radius=6)
         draw_text(surface, f.heading, self.heading, c["text"], (r.x + u, r.y + u // 2))
         y = r.y + int(u * 2.8)

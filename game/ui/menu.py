@@ -12,7 +12,7 @@ import pygame
 import pygame_gui
 
 from game.sessions.match import default_save_path
-from game.ui.scene import Scene, draw_text, fit_path, wrap_text
+from game.ui.scene import Scene, draw_text, fit_path, record_panel, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -140,6 +140,7 @@ class MenuScene(Scene):
         surface.blit(shade, (0, 0))
         r = self.panel_rect
         pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
+        record_panel(r)
         pygame.draw.rect(surface, c["accent"], r, 2, border_radius=6)
         draw_text(surface, f.heading, "Menu", c["text"], (r.centerx, r.y + u), "midtop")
         if self.app.match is not None:

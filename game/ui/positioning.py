@@ -30,7 +30,7 @@ from game.engine.bandplan import band_plan
 from game.scenario.band_plan import FreqRange, frequencies, khz_per_tenth
 from game.scenario.units import fmt_mhz, fmt_usd
 from game.ui.charts import ChartStyle, Column, draw_table, parse_colour
-from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text, wrap_text
+from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text, record_panel, wrap_text
 
 if TYPE_CHECKING:
     from game.ui.stack import SceneStack
@@ -342,6 +342,7 @@ class PositioningScene(Scene):
         c = self.app.colours
         unit = fonts.unit
         pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+        record_panel(rect)
         band = self.stage.scenario.band(view.band)
         others = ", ".join(
             f"{self.stage.scenario.bidder(b).name.split(' ')[0]} {n}" for b, n in view.winner_lots.items() if b != view.bidder

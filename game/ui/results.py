@@ -44,7 +44,7 @@ from game.ui.charts import (
     parse_colour,
 )
 from game.ui.history import seat_view
-from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text
+from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text, record_panel
 
 if TYPE_CHECKING:
     from game.ui.stack import SceneStack
@@ -429,6 +429,7 @@ class ResultsScene(Scene):
         draw_band_plan(surface, pygame.Rect(body.x, body.y, split - 8, body.h), self.bars, self._legend(), style)
         right = pygame.Rect(body.x + split + 8, body.y, body.w - split - 8, body.h)
         pygame.draw.rect(surface, style.panel, right, border_radius=4)
+        record_panel(right)
         fonts = self.app.fonts
         head = draw_text(surface, fonts.bold, "Revenue per band", style.text, (right.x + 10, right.y + 10))
         columns, rows = revenue_columns, revenue_rows
@@ -499,6 +500,7 @@ class ResultsScene(Scene):
         style = self._style()
         fonts = self.app.fonts
         pygame.draw.rect(surface, style.panel, body, border_radius=4)
+        record_panel(body)
         band_ids = self.scenario.band_ids
         columns = [Column("bidder", "left", 3.0)]
         columns += [Column(f"{b}", "right", 0.7) for b in band_ids]
@@ -589,6 +591,7 @@ class ResultsScene(Scene):
         top = body.y + int(fonts.unit * 2.6)
         panel = pygame.Rect(body.x, top, body.w, body.bottom - top)
         pygame.draw.rect(surface, style.panel, panel, border_radius=4)
+        record_panel(panel)
         amount = self.total_payment_usd(self.plan_bidder)
         terms = self.scenario.payment
         head = (

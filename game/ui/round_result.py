@@ -12,7 +12,7 @@ import pygame
 import pygame_gui
 
 from game.scenario.units import fmt_mhz, fmt_usd
-from game.ui.scene import SeatScene, draw_text, fit_text, wrap_text
+from game.ui.scene import SeatScene, draw_text, fit_text, record_panel, wrap_text
 from game.ui.stack import SceneStack, operator_colour
 
 
@@ -144,6 +144,7 @@ class RoundResultScene(SeatScene):
         head_h = int(u * 1.8)
         table = pygame.Rect(pad, top, tw, head_h + row_h * len(v.bands))
         pygame.draw.rect(surface, c["panel"], table)
+        record_panel(table)
         pygame.draw.rect(surface, c["line"], table, 1)
         inset = max(4, u // 3)
         xs = []
@@ -196,6 +197,7 @@ class RoundResultScene(SeatScene):
         y = table.bottom + u
         box = pygame.Rect(pad, y, tw, h - pad * 2 - int(u * 2.4) - y)
         pygame.draw.rect(surface, c["panel"], box)
+        record_panel(box)
         pygame.draw.rect(surface, c["line"], box, 1)
         ty = box.y + int(u * 0.4)
         ls = f.small.get_linesize()

@@ -143,6 +143,17 @@ with its rectangle in window coordinates, so tests can measure overlaps and clip
 instead of comparing pixels."""
 
 
+panel_boxes: list[pygame.Rect] | None = None
+"""Likewise the panels (tables, side panels, dialogs) texts are drawn in: a text that starts inside
+a panel must end inside it."""
+
+
+def record_panel(rect: pygame.Rect) -> None:
+    """Note a drawn panel's rectangle for the layout tests (no-op unless :data:`panel_boxes` is a list)."""
+    if panel_boxes is not None:
+        panel_boxes.append(pygame.Rect(rect))
+
+
 def record_text(rect: pygame.Rect, text: str) -> None:
     """Note a blitted text's rectangle for the layout tests (no-op unless :data:`text_boxes` is a list)."""
     if text_boxes is not None and text.strip():

@@ -27,7 +27,7 @@ from game.sessions.match import (
     save_in_progress,
     strategy_names,
 )
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.ui.scene import Scene, draw_text, record_panel, wrap_text
 from game.ui.stack import SceneStack
 
 OFF = "Not taking part"
@@ -366,6 +366,7 @@ class SetupScene(Scene):
         rw = w - x - pad
         box = pygame.Rect(x, y0, rw, h - y0 - 2 * pad - int(u * 2.6))
         pygame.draw.rect(surface, c["panel"], box)
+        record_panel(box)
         pygame.draw.rect(surface, c["line"], box, 1)
         ix, iw = x + u, rw - 2 * u
         ty = box.y + int(u * 0.5)
