@@ -191,6 +191,7 @@ class App:
         self.last_frame_ms = 0.0
         self._deferred = False
         self._round_closed = False
+        self._later: list[Callable[[], object]] = []
         self.notice = ""
         self.rivals: RivalWorker | None = None
         self.results_seen: set[tuple[str, int]] = set()
@@ -409,7 +410,13 @@ class App:
         assignment: AssignmentOutcome | None = None,
         seat: str | None = None,
     ) -> None:
-        self.replace(ResultsScene(self, scenario, allocation, assignment=assignment, seat=seat))
+        # Built now, shown next frame: its figures and its widgets would not fit in one frame together.
+        scene = ResultsScene(self, scenario, allocation, assignment=assignment, seat=seat)
+        self.later(lambda: self.replace(scene))
+
+    def later(self, action: Callable[[], object]) -> None:
+        """Run ``action`` at the start of the next frame (spreads a screen change over two frames)."""
+        self._later.append(action)
 
     def open_menu(self) -> None:
         if not isinstance(self.top, MenuScene | ConfirmScene | PromptScene):
@@ -462,6 +469,9 @@ class App:
         batch = list(events) if events is not None else []
         batch.extend(pygame.event.get())
         top_before = self.top
+        actions, self._later = self._later, []
+        for action in actions:
+            action()
         for event in batch:
             self.handle(event)
         # Scene changes during events may leave the stack empty (quit).
