@@ -98,13 +98,47 @@ def test_missing_save_and_cli_exit_status(tmp_path: Path, capsys: pytest.Capture
     assert "damaged" in capsys.readouterr().err
 
 
-def test_timer_maintains_demand_without_a_bid() -> None:
-    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong", "truthful")), round_timer_s=30))
-    match.maintain("jazz")
+def test_timer_maintains_demand_without_a_bid_after_round_1() -> None:
+    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong", "truthful"), Seat("ufone", "truthful")), round_timer_s=30))
+    play_rounds(match, 1, {"2600": 6, "3500": 8})
+    assert match.round == 2
+    assert "maintained" in match.time_out("jazz")
     assert match.humans_to_bid() == []
     assert not match.auction.has_submitted("jazz")
+
+
+def test_timer_in_round_1_enters_the_obligation_minimum_and_never_excludes() -> None:
+    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong", "truthful")), round_timer_s=30))
+    message = match.time_out("jazz")
+    assert "obligation minimum" in message
+    submitted = match.auction.submitted("jazz")
+    assert submitted is not None and submitted[1] is False
+    assert {b: bid.lots for b, bid in submitted[0].items()} == {"2600": 5, "3500": 5}
+    match.ask_rival("zong")
+    result = match.close_round()
+    assert "jazz" not in result.newly_excluded and not match.auction.is_excluded("jazz")
+
+
+def test_timer_in_round_1_without_an_obligation_bids_nothing_and_forfeits_nothing() -> None:
+    match = Match(MatchSetup(seats=(Seat("entrant"), Seat("zong", "truthful"))))
+    assert match.view("entrant").obligation == {}
+    assert "maintained" in match.time_out("entrant")
+    match.ask_rival("zong")
+    result = match.close_round()
+    assert "entrant" not in result.newly_excluded
 
 
 def test_save_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SPECTRUM_AUCTION_SAVE", str(tmp_path / "x.json"))
     assert default_save_path() == tmp_path / "x.json"
+
+
+def test_timer_in_round_1_keeps_the_round_open_when_even_the_minimum_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from game.engine.rules import Refusal
+
+    match = Match(MatchSetup(seats=(Seat("jazz"), Seat("zong", "truthful")), round_timer_s=30))
+    monkeypatch.setattr(match.auction, "check", lambda *a, **k: [Refusal("cap", "2600", "over a cap")])
+    assert "stays open" in match.timeout_rule("jazz")
+    assert "stays open" in match.time_out("jazz")
+    assert match.humans_to_bid() == ["jazz"]  # the seat must still act; nothing was submitted for it
+    assert not match.auction.has_submitted("jazz")

@@ -129,12 +129,13 @@ def test_a_timer_notice_is_not_repeated_in_later_rounds(app: App) -> None:
     from game.ui.round_result import RoundResultScene
 
     run_until(app, RoundResultScene)
-    assert "time ran out" in app.notice  # shown on the result of the round that timed out
     result = app.top
     assert isinstance(result, RoundResultScene)
+    assert "time ran out" in " ".join(result.notes)  # shown on the result of the round that timed out
     result.proceed()
     run_until(app, BiddingScene)
-    assert app.notice == ""  # and not on every later round
+    assert app.notice == "" and not app.notices  # and not on every later round
+    assert isinstance(app.top, BiddingScene) and "time ran out" not in app.top.notice
 
 
 def test_history_heading_names_the_operator(app: App) -> None:
@@ -146,19 +147,13 @@ def test_history_heading_names_the_operator(app: App) -> None:
     bidding.open_history()
     app.step(DT, [])
     assert isinstance(app.top, HistoryScene)
-    # The heading is drawn, not stored; check the name by drawing into a surface with a font spy.
-    texts: list[str] = []
-    real = app.fonts.title.render
+    # The heading is drawn, not stored; check the name by recording the texts the drawing helpers blit.
+    from game.ui import scene
 
-    class Spy:
-        def render(self, text: str, *args: object) -> pygame.Surface:
-            texts.append(text)
-            return real(text, *args)  # type: ignore[arg-type]
-
-    title = app.fonts.title
-    app.fonts.title = Spy()  # type: ignore[assignment]
+    scene.text_boxes = []
     try:
         app.top.draw(app.window)
+        texts = [t for _, t in scene.text_boxes]
     finally:
-        app.fonts.title = title
+        scene.text_boxes = None
     assert any("Jazz (PMCL)" in t for t in texts)

@@ -26,7 +26,8 @@ from game.agents.base import Agent
 from game.agents.external import ExternalAgent, begin_external
 from game.agents.registry import known_strategies, make_agent
 from game.economics.values import Valuation, draw_valuations
-from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
+from game.engine.allocation import AllocationOutcome, ClockAuction, ProcessingStep, RoundResult
+from game.engine.assignment import AssignmentStage, PositionRefused, bands_to_position, scripted_bidders
 from game.engine.rules import Bid, Refusal
 from game.engine.streams import agent_stream
 from game.formats.save import MAX_SAVE_BYTES, SAVE_FORMAT, SAVE_VERSION, SaveFile
@@ -68,7 +69,7 @@ class MatchSetup:
     seats: tuple[Seat, ...] = (Seat("jazz"), Seat("zong", DEFAULT_STRATEGY), Seat("ufone", DEFAULT_STRATEGY))
     seed: int = 1
     round_timer_s: int | None = None
-    """Seconds a human seat has to bid each round; None is no timer. When it runs out, demand is maintained."""
+    """Seconds a human seat has to bid each round; None is no timer. What expiry does: :meth:`Match.time_out`."""
     information_policy: InformationPolicy | None = None
     """None keeps the scenario's own policy."""
     market: str | None = None
@@ -165,6 +166,12 @@ class Match:
         self.assignment_outcome: Any = None
         """Set by the positioning screen when the assignment stage ends."""
         self._timed_out: set[tuple[str, int]] = set()
+        self.positioning_rounds: list[dict[str, dict[str, int | None]]] = []
+        """Human seats' position asks of each closed positioning round (bidder -> band -> position or None)."""
+        self.positioning_pending: dict[str, dict[str, int | None]] = {}
+        """Asks of the human seats that have submitted in the open positioning round."""
+        self.told_excluded: set[str] = set()
+        """Human seats already told on screen that they are out of the auction."""
 
     # ---------------------------------------------------------- state
 
@@ -215,18 +222,174 @@ class Match:
         return self.auction.check(bidder, bids, accept_penalty=accept_penalty)
 
     def submit(self, bidder: str, bids: Mapping[str, Bid], *, accept_penalty: bool = False) -> None:
-        """A human seat's bids; raises :class:`~game.engine.rules.BidRefused` as the auction does."""
-        self.auction.submit(bidder, bids, accept_penalty=accept_penalty)
+        """A human seat's bids; raises :class:`~game.engine.rules.BidRefused` as the auction does.
+
+        The penalty flag reaches the auction only for a bid that misses the round-1 obligation:
+        on any other bid it means nothing, and a save must not say a seat accepted a forfeit it
+        never faced. An accepted bid is written to the autosave at once (atomically), so a crash
+        in a hot-seat round loses nothing that a player already submitted.
+        """
+        needs = bool(self.obligation_shortfall(bidder, {b: bid.lots for b, bid in bids.items()}))
+        self.auction.submit(bidder, bids, accept_penalty=accept_penalty and needs)
+        self._autosave()
+
+    def obligation_shortfall(self, bidder: str, lots: Mapping[str, int]) -> dict[str, int]:
+        """Bands where ``lots`` (missing bands: processed demand) miss this round's obligation, with the minimum."""
+        need = self.view(bidder).obligation
+        held = self.auction.processed(bidder)
+        return {b: n for b, n in need.items() if lots.get(b, held.get(b, 0)) < n}
+
+    def timeout_rule(self, bidder: str) -> str:
+        """What running out of time does to ``bidder`` in the open round, in words for the screen."""
+        minimum = self.timeout_bids(bidder)
+        if minimum:
+            wanted = " and ".join(f"{bid.lots} lots of {band} MHz" for band, bid in minimum.items())
+            return (f"At 0:00 the round-1 obligation minimum ({wanted}) is entered for you; "
+                    "the timer never excludes you.")
+        if self.auction.round == 1 and self.view(bidder).obligation:
+            return "At 0:00 this round stays open for you: submit, or accept the penalty yourself."
+        return "At 0:00 your demand is maintained; nothing you typed is submitted."
+
+    def timeout_bids(self, bidder: str) -> dict[str, Bid]:
+        """The round-1 obligation minimum, if the seat has an obligation and the rules accept that bid; else {}."""
+        obligation = self.view(bidder).obligation
+        if self.auction.round != 1 or not obligation:
+            return {}
+        bids = {band: Bid(band, lots) for band, lots in obligation.items()}
+        return bids if not self.auction.check(bidder, bids) else {}
+
+    def time_out(self, bidder: str) -> str:
+        """The round timer ran out for ``bidder``; returns what happened, for the screen.
+
+        The rule (README, "Playing"): a timer never excludes a seat. After round 1 the seat
+        submits nothing, which the auction treats as maintained demand. In round 1 an incumbent
+        that has not submitted gets the obligation minimum (5 lots each in 2600 and 3500 MHz in
+        Pakistan) entered for it at the clock price, the least its qualification already bound it
+        to; should the rules refuse even that, the round stays open for the seat until it acts.
+        A seat with no obligation (a new entrant) simply bids nothing, which costs nothing.
+        """
+        if self.auction.has_submitted(bidder):
+            return ""
+        minimum = self.timeout_bids(bidder)
+        if minimum:
+            self.submit(bidder, minimum)
+            wanted = " and ".join(f"{bid.lots} lots of {band} MHz" for band, bid in minimum.items())
+            return f"Round 1: time ran out; the obligation minimum was entered for you ({wanted})."
+        if self.auction.round == 1 and self.view(bidder).obligation:
+            return "Round 1: time ran out; the round stays open until you submit (no one is excluded by the timer)."
+        self._timed_out.add((bidder, self.auction.round))
+        self._autosave()
+        return f"Round {self.auction.round}: time ran out; demand maintained."
 
     def maintain(self, bidder: str) -> None:
-        """The round timer ran out: the seat submits nothing, which the auction treats as maintained demand.
+        """Submit nothing this round (maintained demand); in round 1 the timeout rule of :meth:`time_out` applies."""
+        self.time_out(bidder)
 
-        Nothing is submitted (rather than an empty bid) because in round 1 an empty bid
-        would be refused for the obligation, while no bid at all is what the rules then
-        penalise at the close of the round.
+    def _autosave(self) -> None:
+        if self.autosave_path is not None:
+            self.save(self.autosave_path)
+
+    def autosave(self) -> None:
+        """Write the autosave now (atomically), if the game has one."""
+        self._autosave()
+
+    def newly_excluded_humans(self) -> list[str]:
+        """Human seats excluded from the auction that have not yet been told so on screen."""
+        return [b for b in self.human_seats if self.auction.is_excluded(b) and b not in self.told_excluded]
+
+    def own_steps(self, bidder: str, round_no: int | None = None) -> list[ProcessingStep]:
+        """How ``bidder``'s own bids of a closed round (default: the last) were applied, in processing order.
+
+        Each step carries the price point it was processed at. Only the seat's own steps: other
+        bidders' bids are never shown.
         """
-        if not self.auction.has_submitted(bidder):
-            self._timed_out.add((bidder, self.auction.round))
+        if not self.history:
+            return []
+        result = self.history[-1] if round_no is None else self.history[round_no - 1]
+        return [s for s in result.steps if s.bidder == bidder]
+
+    def bid_history(self, bidder: str) -> list[dict[str, Any]]:
+        """The seat's own bids round by round: per band the lots submitted, the price point and the lots processed."""
+        rows: list[dict[str, Any]] = []
+        for r in self.history:
+            bids = r.bids.get(bidder, {})
+            steps = {s.band: s for s in r.steps if s.bidder == bidder}
+            for band in self.scenario.band_ids:
+                bid = bids.get(band)
+                processed = r.processed.get(bidder, {}).get(band, 0)
+                step = steps.get(band)
+                rows.append({
+                    "round": r.round,
+                    "band": band,
+                    "submitted_lots": None if bid is None else bid.lots,
+                    "price_point_usd": None if bid is None else (bid.price_usd or r.clock_prices[band]),
+                    "processed_lots": processed,
+                    "processed_at_usd": None if step is None else step.price_usd,
+                    "posted_price_usd": r.posted_prices[band],
+                })
+        return rows
+
+    # ---------------------------------------------------------- positioning (assignment stage) record
+
+    def note_position_asks(self, bidder: str, asks: Mapping[str, int | None]) -> None:
+        """A human seat's asks in the open positioning round, kept and autosaved at once."""
+        self.positioning_pending[bidder] = dict(asks)
+        self._autosave()
+
+    def position_round_closed(self, *, save: bool = True) -> None:
+        """The open positioning round closed: its human asks join the record (``save=False``: the caller saves)."""
+        self.positioning_rounds.append(self.positioning_pending)
+        self.positioning_pending = {}
+        if save:
+            self._autosave()
+
+    def positioning_humans(self) -> list[str]:
+        """Human seats that won lots in a band to position (they play the positioning stage on screen)."""
+        if not self.finished:
+            return []
+        outcome = self.outcome()
+        positioned = bands_to_position(self.scenario, outcome)
+        return [h for h in self.human_seats if any(outcome.lots[h][band] for band in positioned)]
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the game still has something to play: the allocation stage, or a human's positioning."""
+        if not self.finished:
+            return True
+        return bool(self.positioning_humans()) and not self.assignment_stage().finished
+
+    def assignment_stage(self) -> AssignmentStage:
+        """The positioning stage as far as it was played: saved rounds replayed with the scripted winners' asks.
+
+        Asks of the open round (``positioning_pending``) are submitted again too; the screen then
+        knows which seats have already submitted.
+        """
+        stage = AssignmentStage(self.scenario, self.outcome(), self.setup.seed)
+        rivals = scripted_bidders(self.scenario, self.outcome(), self.setup.seed)
+        for i, asks in enumerate(self.positioning_rounds):
+            if stage.finished:
+                raise SaveError(f"positioning round {i + 1}: the stage had already finished")
+            self._submit_positions(stage, asks)
+            for bidder, agent in rivals.items():
+                if bidder in self.human_seats:
+                    continue
+                for band, view in stage.views(bidder).items():
+                    with contextlib.suppress(Exception):
+                        stage.submit(bidder, band, agent.ask(view))
+            stage.close_round()
+        if not stage.finished:
+            self._submit_positions(stage, self.positioning_pending)
+        return stage
+
+    @staticmethod
+    def _submit_positions(stage: AssignmentStage, asks: Mapping[str, Mapping[str, int | None]]) -> None:
+        for bidder, per_band in asks.items():
+            for band, position in per_band.items():
+                if band in stage.open_bands(bidder):
+                    try:
+                        stage.submit(bidder, band, position)
+                    except PositionRefused as exc:
+                        raise SaveError(f"saved position ask refused: {exc}") from None
 
     def ask_rival(self, bidder: str) -> AgentFailure | None:
         """One scripted seat bids for this round (call once per seat; cheap to spread over frames)."""
@@ -246,8 +409,7 @@ class Match:
 
     def close_round(self) -> RoundResult:
         result = self.auction.close_round()
-        if self.autosave_path is not None:
-            self.save(self.autosave_path)
+        self._autosave()
         return result
 
     def outcome(self) -> AllocationOutcome:
@@ -272,13 +434,41 @@ class Match:
                     "posted_prices": dict(r.posted_prices),
                 }
             )
-        return {
+        doc: dict[str, Any] = {
             "format": SAVE_FORMAT,
             "version": SAVE_VERSION,
             "scenario_sha256": self.scenario.sha256,
             "setup": self.setup.to_json(),
             "rounds": rounds,
         }
+        # Optional keys (older saves have none of them): the open round's accepted human bids,
+        # and the positioning stage once it has started.
+        pending = self._pending_json()
+        if pending is not None:
+            doc["pending"] = pending
+        if self.positioning_rounds or self.positioning_pending:
+            doc["positioning"] = {"rounds": self.positioning_rounds, "pending": self.positioning_pending}
+        if self.told_excluded:
+            doc["told_excluded"] = sorted(self.told_excluded)
+        return doc
+
+    def _pending_json(self) -> dict[str, Any] | None:
+        """Human seats' bids accepted in the open round (and seats whose timer ran out), or None."""
+        if self.finished:
+            return None
+        bids: dict[str, Any] = {}
+        penalties: list[str] = []
+        for bidder in self.human_seats:
+            submitted = self.auction.submitted(bidder)
+            if submitted is None:
+                continue
+            bids[bidder] = {band: {"lots": b.lots, "price_usd": b.price_usd} for band, b in submitted[0].items()}
+            if submitted[1]:
+                penalties.append(bidder)
+        timed_out = sorted(b for b, r in self._timed_out if r == self.auction.round)
+        if not bids and not timed_out:
+            return None
+        return {"round": self.auction.round, "bids": bids, "accept_penalty": penalties, "timed_out": timed_out}
 
     def save(self, path: str | Path) -> None:
         """Write the save atomically (temp file + os.replace): a crash never leaves half a file."""
@@ -329,7 +519,63 @@ class Match:
             raise SaveError(f"{where}: rounds: expected a list")
         for i, entry in enumerate(rounds):
             match._replay_round(entry, f"{where}: rounds[{i}]")
+        match._restore_pending(data.get("pending"), f"{where}: pending")
+        match._restore_positioning(data.get("positioning"), f"{where}: positioning")
+        told = data.get("told_excluded", [])
+        if not isinstance(told, list) or not all(isinstance(b, str) for b in told):
+            raise SaveError(f"{where}: told_excluded: expected a list of bidders")
+        match.told_excluded = set(told)
         return match
+
+    def _restore_pending(self, pending: Any, where: str) -> None:
+        """Re-submit the human bids accepted in the open round before the save (hot-seat crash safety)."""
+        if pending is None:
+            return
+        if not isinstance(pending, dict) or not isinstance(pending.get("bids", {}), dict):
+            raise SaveError(f"{where}: expected {{\"round\": n, \"bids\": {{...}}}}")
+        if pending.get("round") != self.auction.round or self.finished:
+            raise SaveError(f"{where}.round: {pending.get('round')!r} is not the open round {self.auction.round}")
+        penalties = pending.get("accept_penalty", [])
+        timed_out = pending.get("timed_out", [])
+        if not isinstance(penalties, list) or not isinstance(timed_out, list):
+            raise SaveError(f"{where}: accept_penalty and timed_out must be lists of bidders")
+        for bidder, bids in pending.get("bids", {}).items():
+            if bidder not in self.human_seats or not isinstance(bids, dict):
+                raise SaveError(f"{where}.bids.{bidder}: not a human seat of this game")
+            parsed = _parse_bids(bids, f"{where}.bids.{bidder}")
+            try:
+                self.auction.submit(bidder, parsed, accept_penalty=bidder in penalties)
+            except ValueError as exc:
+                raise SaveError(f"{where}: the saved bids of {bidder} are refused by the rules: {exc}") from None
+        for bidder in timed_out:
+            if bidder not in self.human_seats:
+                raise SaveError(f"{where}.timed_out: {bidder!r} is not a human seat of this game")
+            self._timed_out.add((bidder, self.auction.round))
+
+    def _restore_positioning(self, data: Any, where: str) -> None:
+        if data is None:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("rounds", []), list):
+            raise SaveError(f"{where}: expected {{\"rounds\": [...], \"pending\": {{...}}}}")
+        if not self.finished:
+            raise SaveError(f"{where}: positioning was saved but the allocation stage has not finished")
+
+        def asks(entry: Any, at: str) -> dict[str, dict[str, int | None]]:
+            if not isinstance(entry, dict):
+                raise SaveError(f"{at}: expected {{bidder: {{band: position or null}}}}")
+            out: dict[str, dict[str, int | None]] = {}
+            for bidder, per_band in entry.items():
+                if bidder not in self.human_seats or not isinstance(per_band, dict):
+                    raise SaveError(f"{at}.{bidder}: not a human seat of this game")
+                for band, position in per_band.items():
+                    if position is not None and (isinstance(position, bool) or not isinstance(position, int)):
+                        raise SaveError(f"{at}.{bidder}.{band}: expected a position number or null")
+                out[bidder] = dict(per_band)
+            return out
+
+        self.positioning_rounds = [asks(e, f"{where}.rounds[{i}]") for i, e in enumerate(data.get("rounds", []))]
+        self.positioning_pending = asks(data.get("pending", {}), f"{where}.pending")
+        self.assignment_stage()  # a save whose asks the stage refuses fails now, not mid-game
 
     def _replay_round(self, entry: Any, where: str) -> None:
         if self.finished:
@@ -343,15 +589,7 @@ class Match:
         for bidder, bids in entry["bids"].items():
             if bidder not in self.setup.bidders or not isinstance(bids, dict):
                 raise SaveError(f"{where}.bids.{bidder}: not a seat of this game")
-            parsed: dict[str, Bid] = {}
-            for band, b in bids.items():
-                if not isinstance(b, dict):
-                    raise SaveError(f"{where}.bids.{bidder}.{band}: expected {{\"lots\": n, \"price_usd\": p}}")
-                lots, price = b.get("lots"), b.get("price_usd")
-                if not isinstance(lots, int) or isinstance(lots, bool) or (price is not None and not isinstance(price, int)):
-                    raise SaveError(f"{where}.bids.{bidder}.{band}: lots and price_usd must be whole numbers")
-                parsed[band] = Bid(band, lots, price)
-            saved[bidder] = parsed
+            saved[bidder] = _parse_bids(bids, f"{where}.bids.{bidder}")
         for bidder in self.setup.bidders:
             if not self.active(bidder):
                 continue
@@ -370,6 +608,27 @@ class Match:
         posted = entry.get("posted_prices")
         if isinstance(posted, dict) and dict(result.posted_prices) != posted:
             raise SaveError(f"{where}: replaying round {result.round} gives different prices than were saved")
+
+
+def _parse_bids(bids: Mapping[str, Any], where: str) -> dict[str, Bid]:
+    parsed: dict[str, Bid] = {}
+    for band, b in bids.items():
+        if not isinstance(b, dict):
+            raise SaveError(f"{where}.{band}: expected {{\"lots\": n, \"price_usd\": p}}")
+        lots, price = b.get("lots"), b.get("price_usd")
+        if not isinstance(lots, int) or isinstance(lots, bool) or (price is not None and not isinstance(price, int)):
+            raise SaveError(f"{where}.{band}: lots and price_usd must be whole numbers")
+        parsed[band] = Bid(band, lots, price)
+    return parsed
+
+
+def save_in_progress(path: Path) -> bool:
+    """Whether ``path`` holds a save of a game that has not finished (starting a new game would replace it)."""
+    try:
+        match = Match.load(path)
+    except SaveError:
+        return False
+    return match.in_progress
 
 
 def default_save_path() -> Path:

@@ -25,7 +25,9 @@ Never decides an auction rule: screens read the engine's public API.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib
 import json
 import threading
 import time
@@ -37,8 +39,10 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
-from game.engine.assignment import AssignmentOutcome, AssignmentStage, bands_to_position, run_assignment
+from game.engine.assignment import AssignmentOutcome, bands_to_position, run_assignment
+from game.ui import background
 from game.ui.bidding import BiddingScene
+from game.ui.confirm import ConfirmScene, PromptScene
 from game.ui.handover import HandoverScene, WaitScene
 from game.ui.history import HistoryScene
 from game.ui.menu import MenuScene
@@ -49,6 +53,8 @@ from game.ui.scene import Scene
 from game.ui.setup import SetupScene
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from game.engine.allocation import AllocationOutcome
     from game.records.view import BidderView
     from game.scenario import Scenario
@@ -183,11 +189,18 @@ class App:
         self.fonts = load_fonts(size)
         self.manager = self._make_manager(size)
         self.last_frame_ms = 0.0
+        self._deferred = False
+        self._round_closed = False
+        self._later: list[Callable[[], object]] = []
         self.notice = ""
         self.rivals: RivalWorker | None = None
         self.results_seen: set[tuple[str, int]] = set()
         """(seat, round) pairs whose round result that seat has seen."""
         self.save_path: Path | None = None
+        self.notices: dict[str, str] = {}
+        """A one-line message for one seat's next screen (its own timer ran out): never shown to another seat."""
+        self.handed_to: str | None = None
+        """The seat the hot-seat hand-over screen last handed the computer to (reset when a round closes)."""
 
     # ---------------------------------------------------------- window
 
@@ -258,21 +271,57 @@ class App:
     def start_match(self, match: Match, save_path: Path | None = None) -> None:
         """Play ``match`` from where it stands (a new game, or one resumed from a save)."""
         self.match = match
+        # The welfare optimum's process, started from this thread now, long before the results need it;
+        # and the payment plans' module, which the results screen would otherwise import in a frame.
+        background.warm_up()
+        with contextlib.suppress(ImportError):
+            importlib.import_module("game.economics.payments")
         self.rivals = None
         self.results_seen = set()
+        self.notices = {}
+        self.handed_to = None
         if save_path is not None:
             self.save_path = save_path
             match.autosave_path = save_path
         self.continue_game()
 
+    def _handover(self, bidder: str) -> bool:
+        """In hot-seat, show the hand-over screen before ``bidder``'s private screens; True if shown."""
+        match = self.match
+        assert match is not None
+        if len(match.human_seats) > 1 and self.handed_to != bidder:
+            self.replace(HandoverScene(self, bidder))
+            return True
+        return False
+
     def continue_game(self, notice: str = "") -> None:
-        """Replace the screen with what the game needs next."""
+        """Replace the screen with what the game needs next.
+
+        In order: a seat that was just excluded is told so on its own round result; when the
+        allocation stage has ended each human sees its final round result and what it won; then
+        the positioning stage and the results. During the stage: each human that still has to
+        bid sees last round's result, then its bidding screen (after a hand-over in hot-seat);
+        when only rivals are left, the wait screen.
+        """
         if notice:
             self.notice = notice
         match = self.match
         if match is None:
             return
+        last = match.history[-1].round if match.history else 0
+        for bidder in match.newly_excluded_humans():
+            if not self._handover(bidder):
+                self.results_seen.add((bidder, last))
+                self.replace(RoundResultScene(self, bidder))
+            return
         if match.finished:
+            for bidder in match.human_seats:
+                if match.auction.is_excluded(bidder) or (bidder, last) in self.results_seen:
+                    continue
+                if not self._handover(bidder):
+                    self.results_seen.add((bidder, last))
+                    self.replace(RoundResultScene(self, bidder))
+                return
             self.show_results()
             return
         if self.rivals is None and match.rivals_to_bid():
@@ -280,11 +329,9 @@ class App:
         humans = match.humans_to_bid()
         if humans:
             bidder = humans[0]
-            last = match.history[-1].round if match.history else 0
-            hotseat = len([b for b in match.human_seats if not match.auction.is_excluded(b)]) > 1
-            if hotseat and not isinstance(self.top, HandoverScene):
-                self.replace(HandoverScene(self, bidder))
-            elif last and (bidder, last) not in self.results_seen:
+            if self._handover(bidder):
+                return
+            if last and (bidder, last) not in self.results_seen:
                 self.results_seen.add((bidder, last))
                 self.replace(RoundResultScene(self, bidder))
             else:
@@ -293,8 +340,16 @@ class App:
         self.replace(WaitScene(self))
 
     def close_round_when_ready(self) -> bool:
-        """Called by the wait screen each frame: close the round once every seat has bid."""
+        """Called by the wait screen each frame: close the round once every seat has bid.
+
+        The next screen is built on the frame after the one that closed the round, so no frame
+        pays for both (see :meth:`step`).
+        """
         match = self.match
+        if self._round_closed:
+            self._round_closed = False
+            self.continue_game()
+            return True
         if match is None or match.finished:
             return False
         if self.rivals is not None and not self.rivals.done:
@@ -308,7 +363,8 @@ class App:
         if not match.ready_to_close():
             return False
         match.close_round()
-        self.continue_game()
+        self.handed_to = None
+        self._round_closed = True
         return True
 
     def show_results(self) -> None:
@@ -317,17 +373,20 @@ class App:
         assert match is not None
         outcome = match.outcome()
         positioned = bands_to_position(match.scenario, outcome)
-        humans = [h for h in match.human_seats if any(outcome.lots[h][band] for band in positioned)]
-        if humans:
-            # The positioning screen shows the results screen itself when it is done.
-            stage = AssignmentStage(match.scenario, outcome, match.setup.seed)
-            self.replace(PositioningScene(self, stage, humans))
-        else:
+        humans = match.positioning_humans()
+        if humans and match.assignment_outcome is None:
+            # Replays the saved positioning rounds, so a resumed game continues the stage where it was.
+            stage = match.assignment_stage()
+            if not stage.finished:
+                # The positioning screen shows the results screen itself when it is done.
+                self.replace(PositioningScene(self, stage, humans, submitted=set(match.positioning_pending)))
+                return
+            match.assignment_outcome = stage.outcome()
+        elif positioned and match.assignment_outcome is None:
             # No human has a band to position, but the scripted winners still take part in the
             # stage (as in `run.py auction`): otherwise the band plan and revenue would differ.
-            if positioned and match.assignment_outcome is None:
-                match.assignment_outcome = run_assignment(match.scenario, outcome, seed=match.setup.seed)
-            self.replace(ResultsScene(self))
+            match.assignment_outcome = run_assignment(match.scenario, outcome, seed=match.setup.seed)
+        self.replace(ResultsScene(self))
 
     # The screens a scene opens by name (see game.ui.stack): only this module knows every scene.
 
@@ -351,19 +410,41 @@ class App:
         assignment: AssignmentOutcome | None = None,
         seat: str | None = None,
     ) -> None:
-        self.replace(ResultsScene(self, scenario, allocation, assignment=assignment, seat=seat))
+        # Built now, shown next frame: its figures and its widgets would not fit in one frame together.
+        scene = ResultsScene(self, scenario, allocation, assignment=assignment, seat=seat)
+        self.later(lambda: self.replace(scene))
+
+    def later(self, action: Callable[[], object]) -> None:
+        """Run ``action`` at the start of the next frame (spreads a screen change over two frames)."""
+        self._later.append(action)
 
     def open_menu(self) -> None:
-        if not isinstance(self.top, MenuScene):
+        if not isinstance(self.top, MenuScene | ConfirmScene | PromptScene):
             self.push(MenuScene(self))
 
+    def confirm(
+        self, title: str, message: str, confirm_label: str, on_confirm: Callable[[], object], *,
+        cancel_label: str = "Cancel (Esc)", danger: bool = True,
+    ) -> None:
+        """Ask before something that cannot be undone: a dialog over the screen (see game.ui.confirm)."""
+        self.push(ConfirmScene(self, title, message, confirm_label, on_confirm, cancel_label=cancel_label, danger=danger))
+
+    def prompt(
+        self, title: str, message: str, initial: str, ok_label: str, on_ok: Callable[[str], str | None]
+    ) -> None:
+        """Ask for a line of text (a file name); ``on_ok`` returns an error to show, or None to close."""
+        self.push(PromptScene(self, title, message, initial, ok_label, on_ok))
+
     def save_game(self, path: Path | None = None) -> Path:
-        """Save the completed rounds (atomic); returns where."""
+        """Save the game (atomic); returns where. A new ``path`` ("Save as") becomes the file the game autosaves to."""
         from game.sessions.match import default_save_path
 
         assert self.match is not None
         target = path or self.save_path or default_save_path()
         self.match.save(target)
+        if path is not None:
+            self.save_path = path
+            self.match.autosave_path = path
         return target
 
     # ---------------------------------------------------------- frames
@@ -375,6 +456,8 @@ class App:
         if event.type == pygame.VIDEORESIZE:
             self.resize((event.w, event.h))
             return
+        if self.top is not None and self.top.intercept(event):
+            return
         self.manager.process_events(event)
         if self.top is not None:
             self.top.handle_event(event)
@@ -385,6 +468,10 @@ class App:
         # Injected events first, then whatever the widgets posted (pygame_gui's UI events).
         batch = list(events) if events is not None else []
         batch.extend(pygame.event.get())
+        top_before = self.top
+        actions, self._later = self._later, []
+        for action in actions:
+            action()
         for event in batch:
             self.handle(event)
         # Scene changes during events may leave the stack empty (quit).
@@ -392,10 +479,18 @@ class App:
             # Covered scenes first: a round timer running out under the menu replaces the top.
             for scene in self.scenes[:-1]:
                 scene.update_covered(dt)
-        if self.top is not None:
+        # A frame that closed a round or built a new screen does no more: the new screen's first
+        # update and draw come next frame (the old picture stays up for those 16 ms), so no frame
+        # pays for both. Never twice in a row, so a screen always gets drawn.
+        defer = self.top is not top_before and top_before is not None and not self._deferred
+        if self.top is not None and not defer:
             self.top.update(dt)
         self.manager.update(dt)
-        self.draw()
+        if defer:
+            self._deferred = True
+        else:
+            self._deferred = False
+            self.draw()
         self.last_frame_ms = (time.perf_counter() - started) * 1000
 
     def draw(self) -> None:
@@ -432,6 +527,14 @@ def run_game(match: Match | None = None, *, save_path: Path | None = None, size:
     if match is None:
         app.push(SetupScene(app))
     else:
+        app.notice = resume_notice(app.save_path)
         app.start_match(match, app.save_path)
     app.run()
     return 0
+
+
+def resume_notice(path: Path) -> str:
+    """What a resumed game says about its file: it goes on saving into it."""
+    return (f"Resumed from {path}. The game keeps saving into this file after every bid and round; "
+            "Esc > Save as\u2026 continues in another file instead.")
+

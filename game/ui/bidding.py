@@ -15,27 +15,71 @@ from __future__ import annotations
 import re
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pygame
 import pygame_gui
 
 from game.engine.rules import Bid, BidRefused, Refusal
 from game.scenario.units import fmt_mhz, fmt_usd, fmt_usd_exact
-from game.ui.scene import SeatScene, draw_text, wrap_text
+from game.sessions.match import default_save_path
+from game.ui.scene import SeatScene, draw_text, fit_text, record_panel, wrap_text
 from game.ui.stack import SceneStack, operator_colour
 
-# Column layout of the band table: (key, header, share of the table width, alignment).
+# Column layout of the band table: (key, header, share of the table width, alignment). The band
+# cell also shows the band's eligibility points per lot, the supply cell the lot size and the clock
+# cell the clock price per MHz, each on a second line, so the table fits a 960 px window.
 COLUMNS: tuple[tuple[str, str, float, str], ...] = (
-    ("band", "Band\nMHz", 0.07, "left"),
-    ("supply", "Supply\nlots × size", 0.13, "right"),
-    ("start", "Start\n$/lot", 0.095, "right"),
-    ("clock", "Clock\n$/lot", 0.095, "right"),
-    ("per_mhz", "Clock $/MHz\n(FDD: 2x1)", 0.11, "right"),
-    ("demand", "Demand\nlast round", 0.095, "right"),
-    ("processed", "Your\nlots now", 0.095, "right"),
+    ("band", "Band\npts/lot", 0.09, "left"),
+    ("supply", "Supply\nlot MHz", 0.11, "right"),
+    ("start", "Start\n$/lot", 0.105, "right"),
+    ("clock", "Clock $/lot\nper MHz", 0.165, "right"),
+    ("demand", "Demand\nlast round", 0.11, "right"),
+    ("processed", "Your lots\nnow", 0.09, "right"),
     ("bid", "Your bid\n(lots)", 0.16, "center"),
-    ("price", "Price point\n(optional)", 0.15, "center"),
+    ("price", "Price point\n(optional)", 0.17, "center"),
 )
+
+
+def parse_bid_csv(text: str, band_ids: list[str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """A round's bids from CSV text: ``band,lots[,price_usd]`` per line, an optional header line.
+
+    Returns the typed text per band (lots, price point) and one message per bad line; the bids
+    then go through exactly the checks of typed bids. Bands the file leaves out maintain demand.
+    """
+    import csv
+    import io
+
+    out: dict[str, tuple[str, str]] = {}
+    errors: list[str] = []
+    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [c.strip() for c in row]
+        if not cells or all(not c for c in cells) or cells[0].startswith("#"):
+            continue
+        if n == 1 and cells[0].lower() in ("band", "band_id", "band mhz"):
+            continue
+        where = f"line {n}"
+        if len(cells) not in (2, 3):
+            errors.append(f"{where}: expected band,lots[,price_usd], got {len(cells)} field(s): {','.join(cells)[:40]!r}")
+            continue
+        band = cells[0].removesuffix("MHz").strip()
+        lots, price = cells[1], cells[2] if len(cells) == 3 else ""
+        if band not in band_ids:
+            errors.append(f"{where}: {cells[0][:20]!r} is not a band of this auction ({', '.join(band_ids)})")
+            continue
+        if band in out:
+            errors.append(f"{where}: {band} MHz is listed twice")
+            continue
+        bad = False
+        if parse_lots(lots) is None:
+            errors.append(f"{where}: {band} MHz lots {lots[:20]!r} is not a whole number of lots")
+            bad = True
+        if not parse_price(price)[1]:
+            errors.append(f"{where}: {band} MHz price point {price[:20]!r} is not an amount in US dollars")
+            bad = True
+        if not bad:
+            out[band] = (lots, price)
+    return out, errors
 
 
 def parse_lots(text: str) -> int | None:
@@ -98,11 +142,16 @@ class BiddingScene(SeatScene):
         self.time_left: float | None = (
             float(self.match.setup.round_timer_s) if self.match.setup.round_timer_s else None
         )
+        # What expiry does, worked out once for the round (round 1 differs: see Match.time_out).
+        self.timeout_rule = self.match.timeout_rule(bidder) if self.time_left is not None else ""
         self.input_errors: list[str] = []
+        self.upload_errors: list[str] = []
         self.refusals: list[Refusal] = []
-        self.notice = ""
-        # A note from an earlier round (a timer that ran out) was shown on that round's result; it is stale now.
+        # A game-wide note (a resumed file) shows here once; notes about a seat were shown on its round result.
+        self.notice = app.notice
         app.notice = ""
+        self.upload_button: pygame_gui.elements.UIButton | None = None
+        self.penalty_label = "Accept the penalty\u2026"
         self.lot_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.price_entries: dict[str, pygame_gui.elements.UITextEntryLine] = {}
         self.steppers: dict[pygame_gui.core.UIElement, tuple[str, int]] = {}
@@ -146,10 +195,32 @@ class BiddingScene(SeatScene):
                     "(type e.g. 34125000 or 34.125m, or leave empty for the clock price)"
                 )
         self.input_errors = errors
+        if not self.obligation_missed:
+            # Acceptance was for a bid that missed the obligation; a bid that meets it needs none,
+            # and an old acceptance must never ride along on a later short bid unasked.
+            self.accept_penalty = False
         self.refusals = self.match.check(self.bidder, self.bids(), accept_penalty=self.accept_penalty)
         if self.can_submit:
             self.notice = ""  # an old "not submitted" note no longer applies
         self._sync_widgets()
+
+    def last_round_lines(self) -> list[str]:
+        """'Last round: 3500 MHz reduced 12 -> 10 lots, processed at $7.05m.' for each of the seat's own changes."""
+        steps = self.match.own_steps(self.bidder)
+        if not steps:
+            return []
+        parts = []
+        for s in steps:
+            what = "reduced" if s.to_lots < s.from_lots else "increased"
+            parts.append(f"{s.band} MHz {what} {s.from_lots}\u2192{s.to_lots} lots at {fmt_usd(s.price_usd)}")
+        return [f"Last round (round {self.match.history[-1].round}) your changes were processed: " + "; ".join(parts) + "."]
+
+    def next_eligibility(self) -> int:
+        """Eligibility next round if this bid is processed as bid (the engine's rule: points / requirement, never up)."""
+        limits = self.match.auction.limits(self.bidder)
+        points = limits.bundle_points([self.bundle()[b] for b in self.band_ids])
+        earned = points * 100 // self.match.scenario.rules.activity_requirement_percent
+        return earned if self.view.eligibility is None else min(self.view.eligibility, earned)
 
     @property
     def obligation_missed(self) -> bool:
@@ -171,7 +242,7 @@ class BiddingScene(SeatScene):
             self.notice = "Not submitted: fix the problems listed under Checks first."
             return False
         try:
-            self.match.submit(self.bidder, self.bids(), accept_penalty=self.accept_penalty)
+            self.match.submit(self.bidder, self.bids(), accept_penalty=self.accept_penalty and self.obligation_missed)
         except BidRefused as exc:
             self.refusals = list(exc.refusals)
             self.notice = "Not submitted: the auction refused these bids."
@@ -184,8 +255,57 @@ class BiddingScene(SeatScene):
             self.lot_text[b.id] = str(b.processed)
             self.price_text[b.id] = ""
         self.accept_penalty = False
+        self.upload_errors = []
         self._write_entries()
         self.recheck()
+
+    def load_csv(self, path_text: str) -> str | None:
+        """Load this round's bids from a CSV file (``band,lots[,price_usd]``); returns a message if nothing loaded.
+
+        Lines that parse fill the bid fields; the engine's checks then run on them exactly as on
+        typed bids, and each bad line is listed under Checks.
+        """
+        path = Path(path_text.strip()).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+        loaded, errors = parse_bid_csv(text, self.band_ids)
+        if not loaded and errors:
+            return f"{path}: nothing loaded. " + "; ".join(errors[:4]) + (" ..." if len(errors) > 4 else "")
+        for b in self.view.bands:
+            lots, price = loaded.get(b.id, (str(b.processed), ""))
+            self.lot_text[b.id] = lots
+            self.price_text[b.id] = price
+        self.upload_errors = [f"{path.name} {e}" for e in errors]
+        self.notice = f"Loaded bids for {len(loaded)} band(s) from {path}; check them, then submit."
+        self._write_entries()
+        self.recheck()
+        return None
+
+    def ask_penalty(self) -> None:
+        """The penalty button: a dialog that states the consequence; nothing changes unless confirmed."""
+        if self.accept_penalty:
+            self.accept_penalty = False  # withdrawing an acceptance needs no question
+            self.recheck()
+            return
+        if not self.obligation_missed:
+            return
+        deposit = fmt_usd(self.match.scenario.rules.deposit_usd)
+        short = ", ".join(f"at least {n} lots in {b} MHz" for b, n in self.view.obligation.items())
+
+        def accept() -> None:
+            self.accept_penalty = True
+            self.recheck()
+
+        self.app.confirm(
+            "Accept the penalty and leave the auction?",
+            f"This round-1 bid misses the incumbents' obligation ({short}).\n"
+            f"If you submit it with the penalty: the bid counts as zero, the {deposit} deposit is forfeited, "
+            f"and {self.bidder_name} is excluded from the rest of the auction. This cannot be undone.\n"
+            "To stay in, cancel and bid at least the obligation.",
+            "Accept the penalty (Y)", accept,
+        )
 
     def step_lots(self, band_id: str, delta: int) -> None:
         supply = self.view.band(band_id).supply
@@ -237,26 +357,38 @@ class BiddingScene(SeatScene):
         self.rows_pending = list(range(len(self.view.bands)))
         bh = g["bottom_h"]
         by = g["h"] - g["pad"] - bh
+        gap = g["pad"] // 2
+        font = self.app.fonts.bold  # buttons are themed bold
+
+        def width(label: str) -> int:
+            return font.size(label)[0] + int(u * 2)
+
+        # Left to right: menu, history, reset, load; right to left: submit, penalty. Widths from the
+        # labels, so nothing is cut and nothing overlaps at 960 px; a narrow window gets short labels.
+        left = ["Menu (Esc)", "History (H)", "Reset to processed", "Load CSV\u2026"]
+        right = ["Submit bids (Enter)", "Accept the penalty\u2026"]
+        if sum(map(width, left + right)) + gap * 6 + 2 * g["pad"] > g["w"]:
+            left = ["Menu", "History (H)", "Reset", "Load CSV\u2026"]
+            right = ["Submit (Enter)", "Accept penalty\u2026"]
         x = g["pad"]
-        bw = int(u * 7.5)
-        self.menu_button = pygame_gui.elements.UIButton(pygame.Rect(x, by, bw, bh), "Menu (Esc)", manager=m, container=root)
-        self.history_button = pygame_gui.elements.UIButton(
-            pygame.Rect(x + bw + g["pad"] // 2, by, bw, bh), "History (H)", manager=m, container=root
-        )
-        self.reset_button = pygame_gui.elements.UIButton(
-            pygame.Rect(x + 2 * (bw + g["pad"] // 2), by, int(bw * 1.4), bh), "Reset to processed", manager=m,
-            container=root, tool_tip_text="Set every bid back to the lots you hold now (maintain demand)",
-        )
-        sw = int(u * 11)
+        made = []
+        for label in left:
+            made.append(pygame_gui.elements.UIButton(pygame.Rect(x, by, width(label), bh), label, manager=m, container=root))
+            x += width(label) + gap
+        self.menu_button, self.history_button, self.reset_button, self.upload_button = made
+        self.reset_button.set_tooltip("Set every bid back to the lots you hold now (maintain demand)")
+        self.upload_button.set_tooltip("Load this round's bids from a CSV file: band,lots[,price_usd] per line")
+        sw = width(right[0])
         self.submit_button = pygame_gui.elements.UIButton(
-            pygame.Rect(g["w"] - g["pad"] - sw, by, sw, bh), "Submit bids (Enter)", manager=m, container=root,
+            pygame.Rect(g["w"] - g["pad"] - sw, by, sw, bh), right[0], manager=m, container=root,
             object_id=pygame_gui.core.ObjectID(object_id="#submit", class_id="@primary"),
         )
-        pw = int(u * 13)
+        pw = max(width(right[1]), width("Withdraw penalty"))
         self.penalty_button = pygame_gui.elements.UIButton(
-            pygame.Rect(g["w"] - 2 * g["pad"] - sw - pw, by, pw, bh), "", manager=m, container=root,
+            pygame.Rect(g["w"] - g["pad"] - sw - gap - pw, by, pw, bh), "", manager=m, container=root,
             object_id=pygame_gui.core.ObjectID(object_id="#accept_penalty", class_id="@danger"),
         )
+        self.penalty_label = right[1]
         self._sync_widgets()
 
     def build_row(self, i: int) -> None:
@@ -315,13 +447,17 @@ class BiddingScene(SeatScene):
             else:
                 self.submit_button.disable()  # type: ignore[no-untyped-call]
         if self.penalty_button is not None:
-            if self.obligation_missed or self.accept_penalty:
-                self.penalty_button.set_text(
-                    "Penalty accepted \u2713" if self.accept_penalty else "Accept the penalty\u2026"
-                )
+            # Shown only while the bid misses the obligation; pause/resume (Esc, Esc) re-syncs it.
+            if self.obligation_missed:
+                self.penalty_button.set_text("Withdraw penalty" if self.accept_penalty else self.penalty_label)
                 self.penalty_button.show()  # type: ignore[no-untyped-call]
             else:
                 self.penalty_button.hide()  # type: ignore[no-untyped-call]
+
+    def resume(self) -> None:
+        # Showing the root shows every child, the hidden penalty button too: hide what must stay hidden.
+        super().resume()
+        self._sync_widgets()
 
     def _read_entries(self) -> None:
         for band_id, entry in self.lot_entries.items():
@@ -361,8 +497,16 @@ class BiddingScene(SeatScene):
             elif el is self.reset_button:
                 self.reset()
             elif el is self.penalty_button:
-                self.accept_penalty = not self.accept_penalty
-                self.recheck()
+                self.ask_penalty()
+            elif el is self.upload_button:
+                self.app.prompt(
+                    "Load bids from a CSV file",
+                    "One line per band: band,lots[,price_usd] (a header line 'band,lots,price_usd' is allowed). "
+                    "Bands the file leaves out maintain your demand. The loaded bids are checked like typed ones "
+                    "and are not submitted until you press Submit.",
+                    str(default_save_path().parent / f"{self.bidder}-round{self.view.round}.csv"),
+                    "Load (Enter)", self.load_csv,
+                )
             elif el is self.history_button:
                 self.open_history()
             elif el is self.menu_button:
@@ -381,9 +525,6 @@ class BiddingScene(SeatScene):
             if self.enter_or_menu(event, self.submit):
                 return True
             typing = any(e.is_focused for e in self.focus_order())
-            if event.key == pygame.K_h and not typing:
-                self.open_history()
-                return True
             if event.key in (pygame.K_UP, pygame.K_DOWN) and typing:
                 for band_id, e in self.lot_entries.items():
                     if e.is_focused:
@@ -391,6 +532,18 @@ class BiddingScene(SeatScene):
                         self.step_lots(band_id, 1 if event.key == pygame.K_UP else -1)
                 return True
         return False
+
+    def intercept(self, event: pygame.event.Event) -> bool:
+        """Before the widgets see it: H opens the history even while a bid field has focus.
+
+        No bid field accepts the letter h (lots are digits; prices take k, m, bn), so the key
+        is never text here; its TEXTINPUT twin is swallowed too.
+        """
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_h and not event.mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT):
+            self.app.manager.set_focus_set(None)
+            self.open_history()
+            return True
+        return event.type == pygame.TEXTINPUT and event.text in ("h", "H")
 
     def update(self, dt: float) -> None:
         if self.rows_pending:
@@ -408,10 +561,20 @@ class BiddingScene(SeatScene):
         if self.time_left <= 0:
             self.time_left = 0
             while self.app.top is not self and self.app.top is not None:
-                self.app.pop()  # close the menu or history opened over this screen
-            # Time is up: the rules say demand is maintained, whatever was being edited.
-            self.match.maintain(self.bidder)
-            self.app.continue_game(notice=f"Round {self.view.round}: time ran out for {self.bidder_name}; demand maintained.")
+                self.app.pop()  # close the menu, a dialog or the history opened over this screen
+            # Time is up. What that does is the match's rule (never an exclusion): maintained demand,
+            # or in round 1 the obligation minimum, or the round stays open for this seat.
+            message = self.match.time_out(self.bidder)
+            if self.bidder in self.match.humans_to_bid():
+                self.time_left = None  # the round waits for this seat: no clock any more
+                self.notice = message
+                self.timeout_rule = ""
+                return
+            self.app.notices[self.bidder] = message  # shown on this seat's own next screen only
+            self.app.continue_game()
+
+    WARN_S = 30
+    """Seconds before expiry from which the screen warns in colour what expiry will do."""
 
     @property
     def bidder_name(self) -> str:
@@ -425,6 +588,7 @@ class BiddingScene(SeatScene):
         key = (
             self.app.size, id(self.app.fonts), tuple(self.lot_text.values()), tuple(self.price_text.values()),
             self.accept_penalty, self.notice, secs, tuple(r.message for r in self.refusals), tuple(self.input_errors),
+            tuple(self.upload_errors), self.timeout_rule,
         )
         if self._cache is None or key != self._cache_key or self._cache.get_size() != surface.get_size():
             self._cache = pygame.Surface(surface.get_size())
@@ -454,9 +618,16 @@ class BiddingScene(SeatScene):
         )
         if self.time_left is not None:
             secs = int(self.time_left + 0.999)
-            tcol = c["bad"] if secs <= 10 else c["text"]
-            draw_text(surface, f.title, f"{secs // 60}:{secs % 60:02d}", tcol, (g["w"] - pad, pad - 2), "topright")
-            draw_text(surface, f.small, "then demand is maintained", c["muted"], (g["w"] - pad, pad + int(u * 2.0)), "topright")
+            warn = secs <= self.WARN_S
+            tcol = c["bad"] if secs <= 10 else (c["warn"] if warn else c["text"])
+            clock = draw_text(surface, f.title, f"{secs // 60}:{secs % 60:02d}", tcol, (g["w"] - pad, pad - 2), "topright")
+            # The rule is always on screen beside the clock; in the last seconds it turns into a warning.
+            rule = (f"{secs} s left! " if warn else "") + self.timeout_rule
+            rule_x = max(pad + u + f.title.size(f"Round {v.round}  \u00b7  {self.bidder_name}")[0] + u, g["w"] // 2)
+            lines = wrap_text(f.small, rule, clock.x - u - rule_x)[:2]
+            for i, line in enumerate(lines):
+                draw_text(surface, f.small, line, c["warn"] if warn else c["muted"],
+                          (clock.x - u, pad + i * f.small.get_linesize()), "topright")
 
         self._draw_table(surface, g)
         self._draw_side(surface, g)
@@ -470,14 +641,16 @@ class BiddingScene(SeatScene):
         top, head_h, row_h = g["top"], g["head_h"], g["row_h"]
         table = pygame.Rect(g["table_x"], top, g["table_w"], head_h + row_h * len(self.view.bands))
         pygame.draw.rect(surface, c["panel"], table)
+        record_panel(table)
         pygame.draw.rect(surface, c["line"], table, 1)
+        inset = max(4, u // 3)
         for key, header, _, align in COLUMNS:
             x, cw = cols[key]
-            words = header.split("\n")
-            anchor_x = x + 8 if align == "left" else (x + cw - 8 if align == "right" else x + cw // 2)
+            anchor_x = x + inset if align == "left" else (x + cw - inset if align == "right" else x + cw // 2)
             anchor = {"left": "topleft", "right": "topright", "center": "midtop"}[align]
-            for j, part in enumerate(words):
-                draw_text(surface, f.small, part, c["muted"], (anchor_x, top + int(u * 0.3) + j * f.small.get_linesize()), anchor)
+            for j, part in enumerate(header.split("\n")):
+                text = fit_text(f.small, part, cw - 2 * inset)
+                draw_text(surface, f.small, text, c["muted"], (anchor_x, top + int(u * 0.3) + j * f.small.get_linesize()), anchor)
         pygame.draw.line(surface, c["line"], (table.x, top + head_h - 1), (table.right - 1, top + head_h - 1))
         bundle = self.bundle()
         scenario = self.match.scenario
@@ -490,37 +663,47 @@ class BiddingScene(SeatScene):
             changed = bundle[b.id] != b.processed
 
             def cell(
-                key: str, text: str, colour: pygame.Color, font: pygame.font.Font | None = None, mid: int = mid
+                key: str, text: str, colour: pygame.Color, font: pygame.font.Font | None = None,
+                sub: str = "", sub_colour: pygame.Color | None = None, y: int = y, mid: int = mid,
             ) -> None:
+                """A cell's text, cut to its column; ``sub`` is a small second line under it."""
                 x, cw = cols[key]
                 align = next(a for k, _, _, a in COLUMNS if k == key)
                 fnt = font or f.mono
-                if align == "left":
-                    draw_text(surface, fnt, text, colour, (x + 8, mid), "midleft")
-                else:
-                    draw_text(surface, fnt, text, colour, (x + cw - 8, mid), "midright")
+                ax = x + inset if align == "left" else x + cw - inset
+                anchor = "midleft" if align == "left" else "midright"
+                if not sub:
+                    draw_text(surface, fnt, fit_text(fnt, text, cw - 2 * inset), colour, (ax, mid), anchor)
+                    return
+                h1, h2 = fnt.get_linesize(), f.small.get_linesize()
+                y0 = y + (row_h - h1 - h2) // 2
+                draw_text(surface, fnt, fit_text(fnt, text, cw - 2 * inset), colour, (ax, y0 + h1 // 2), anchor)
+                draw_text(surface, f.small, fit_text(f.small, sub, cw - 2 * inset), sub_colour or c["muted"],
+                          (ax, y0 + h1 + h2 // 2), anchor)
 
-            cell("band", f"{b.id}", c["text"], f.bold)
-            cell("supply", f"{b.supply} \u00d7 {lot_label(b.lot_tenths, band.duplex).replace(' MHz', '')}", c["text"])
+            cell("band", f"{b.id}", c["text"], f.bold, sub=f"{b.eligibility_points:,} pts")
+            cell("supply", f"{b.supply} lots", c["text"], sub=lot_label(b.lot_tenths, band.duplex).replace(" MHz", ""))
             cell("start", fmt_usd(b.start_price), c["text"])
             rose = b.clock_price > b.start_price
-            cell("clock", fmt_usd(b.clock_price), c["warn"] if rose else c["text"])
-            cell("per_mhz", fmt_usd(per_mhz(b.clock_price, b.lot_tenths, band.duplex)), c["muted"])
+            cell("clock", fmt_usd(b.clock_price), c["warn"] if rose else c["text"],
+                 sub=f"{fmt_usd(per_mhz(b.clock_price, b.lot_tenths, band.duplex))}"
+                 + ("/2x1MHz" if band.duplex == "FDD" else "/MHz"))
             if b.excess_demand is None:
                 cell("demand", "\u2014", c["muted"])
             elif b.aggregate_demand is not None:
                 cell("demand", f"{b.aggregate_demand}/{b.supply}", c["bad"] if b.excess_demand else c["ok"])
             else:
-                cell("demand", "excess" if b.excess_demand else "no excess", c["bad"] if b.excess_demand else c["ok"])
-            cell("processed", str(b.processed), c["text"])
+                cell("demand", "excess" if b.excess_demand else "fits", c["bad"] if b.excess_demand else c["ok"],
+                     sub="" if b.excess_demand else "supply")
+            need = self.view.obligation.get(b.id)
+            if need:
+                short = bundle[b.id] < need
+                cell("processed", str(b.processed), c["text"], sub=f"min {need}", sub_colour=c["warn"] if short else c["muted"])
+            else:
+                cell("processed", str(b.processed), c["text"])
             if changed:
                 bx, _ = cols["bid"]
                 pygame.draw.rect(surface, c["accent"], pygame.Rect(bx - 3, y + 4, 3, row_h - 8))
-            need = self.view.obligation.get(b.id)
-            if need:
-                px, _ = cols["processed"]
-                short = bundle[b.id] < need
-                draw_text(surface, f.small, f"min {need}", c["warn"] if short else c["muted"], (px + 6, mid), "midleft")
 
     def _bar(self, surface: pygame.Surface, rect: pygame.Rect, used: float, total: float, colour: pygame.Color) -> None:
         c = self.app.colours
@@ -538,6 +721,7 @@ class BiddingScene(SeatScene):
         y = g["top"]
         panel = pygame.Rect(x, y, w, g["h"] - g["pad"] * 2 - g["bottom_h"] - y)
         pygame.draw.rect(surface, c["panel"], panel)
+        record_panel(panel)
         pygame.draw.rect(surface, c["line"], panel, 1)
         ix, iw = x + u, w - 2 * u
         y += int(u * 0.6)
@@ -561,10 +745,27 @@ class BiddingScene(SeatScene):
         section("Eligibility")
         points = limits.bundle_points(order)
         if self.view.eligibility is None:
-            bar_row("points used (no limit in round 1)", 0, 1, f"{points:,} points", False)
+            bar_row("points bid (no limit in round 1)", 0, 1, f"{points:,} points", False)
         else:
             el = self.view.eligibility
-            bar_row("points used / available", points, el, f"{points:,} / {el:,}", points > el)
+            bar_row("points bid / available", points, el, f"{points:,} / {el:,}", points > el)
+        nxt = self.next_eligibility()
+        cut = self.view.eligibility is None or nxt < self.view.eligibility
+        draw_text(surface, f.small, "next round, if processed as bid", c["muted"], (ix, y))
+        draw_text(surface, f.small, f"{nxt:,}", c["warn"] if cut and self.view.eligibility is not None else c["text"],
+                  (ix + iw, y), "topright")
+        y += f.small.get_linesize() + 2
+        if self.view.eligibility is not None and nxt < self.view.eligibility:
+            warning = (f"This bid cuts your eligibility for good: from {self.view.eligibility:,} to {nxt:,} points. "
+                       "A reduction can never be bid back up.")
+            for line in wrap_text(f.small, warning, iw)[:3]:
+                draw_text(surface, f.small, line, c["warn"], (ix, y))
+                y += f.small.get_linesize()
+        elif self.view.eligibility is None:
+            for line in wrap_text(f.small, "Round 1 sets it: later rounds can never bid more points than this.", iw)[:2]:
+                draw_text(surface, f.small, line, c["muted"], (ix, y))
+                y += f.small.get_linesize()
+        y += int(u * 0.4)
 
         section("Caps: MHz held + bid / cap")
         usage = limits.usage(order)
@@ -580,6 +781,7 @@ class BiddingScene(SeatScene):
         exposure = sum(bundle[b.id] * b.clock_price for b in self.view.bands)
         value = self.match.value_of(self.bidder, bundle)
         rows: list[tuple[str, str, pygame.Color]] = [("Exposure at clock prices", fmt_usd(exposure), c["text"])]
+        rows.append(("Deposit paid (lost only by the penalty)", fmt_usd(self.match.scenario.rules.deposit_usd), c["muted"]))
         if value is not None:
             rows.append(("Your private value of this bundle", fmt_usd(value), c["text"]))
             surplus = value - exposure
@@ -592,7 +794,10 @@ class BiddingScene(SeatScene):
                 label = "Budget (yours, exceeded)" if over else "Budget (yours, not a rule)"
                 rows.append((label, fmt_usd(valuation.budget_usd), c["bad"] if over else c["muted"]))
         for label, text, colour in rows:
-            draw_text(surface, f.small, label, c["muted"], (ix, y))
+            if y + f.mono_bold.get_linesize() > panel.bottom - 2:
+                break  # a short window: the panel keeps its border rather than spill over the buttons
+            value_w = f.mono_bold.size(text)[0]
+            draw_text(surface, f.small, fit_text(f.small, label, iw - value_w - u // 2), c["muted"], (ix, y))
             draw_text(surface, f.mono_bold, text, colour, (ix + iw, y + f.small.get_linesize() // 2), "midright")
             y += int(u * 1.35)
 
@@ -605,10 +810,11 @@ class BiddingScene(SeatScene):
         if box.h < u * 2:
             return
         pygame.draw.rect(surface, c["panel"], box)
+        record_panel(box)
         pygame.draw.rect(surface, c["line"], box, 1)
         x, w = box.x + u, box.w - 2 * u
         ty = box.y + int(u * 0.4)
-        messages = [(m, c["bad"]) for m in self.input_errors] + [(r.message, c["bad"]) for r in self.refusals]
+        messages = [(m, c["bad"]) for m in self.upload_errors + self.input_errors] + [(r.message, c["bad"]) for r in self.refusals]
         if self.accept_penalty and self.obligation_missed:
             deposit = fmt_usd(self.match.scenario.rules.deposit_usd)
             messages.insert(0, (
@@ -618,8 +824,10 @@ class BiddingScene(SeatScene):
         if not messages:
             n_changes = sum(1 for b in self.view.bands if self.bundle()[b.id] != b.processed)
             what = f"{n_changes} change(s) from your processed demand" if n_changes else "maintains your demand"
-            draw_text(surface, f.bold, f"\u2713 The auction would accept these bids ({what}).", c["ok"], (x, ty))
-            ty += int(u * 1.4)
+            for line in wrap_text(f.bold, f"\u2713 The auction would accept these bids ({what}).", w):
+                draw_text(surface, f.bold, line, c["ok"], (x, ty))
+                ty += f.bold.get_linesize()
+            ty += int(u * 0.3)
         else:
             title = "Checks: the auction would refuse these bids" if self.refusals or self.input_errors else "Checks"
             draw_text(surface, f.bold, title, c["bad"] if self.refusals or self.input_errors else c["warn"], (x, ty))
@@ -630,5 +838,12 @@ class BiddingScene(SeatScene):
                         break
                     draw_text(surface, f.small, line, colour, (x, ty))
                     ty += f.small.get_linesize()
+        # Last round's changes and the price point each was processed at (reductions set posted prices).
+        for line in self.last_round_lines():
+            for part in wrap_text(f.small, line, w):
+                if ty + f.small.get_linesize() > box.bottom - 2:
+                    break
+                draw_text(surface, f.small, part, c["muted"], (x, ty))
+                ty += f.small.get_linesize()
         if self.notice and ty + f.small.get_linesize() <= box.bottom - 2:
             draw_text(surface, f.small, self.notice, c["warn"], (x, ty + 2))

@@ -18,6 +18,7 @@ from typing import Any
 import pygame
 
 from game.scenario.units import fmt_usd
+from game.ui.scene import fit_text, record_panel, record_text, render_text
 
 Colour = tuple[int, int, int]
 
@@ -129,9 +130,10 @@ def _lighten(c: Colour, amount: float) -> Colour:
 
 
 def _blit(surface: Any, font: Any, text: str, colour: Colour, pos: tuple[int, int], anchor: str = "topleft") -> Any:
-    img = font.render(text, True, colour)
+    img = render_text(font, text, colour)
     rect = img.get_rect(**{anchor: pos})
     surface.blit(img, rect)
+    record_text(rect, text)
     return rect
 
 
@@ -167,6 +169,17 @@ def ticks(lo: float, hi: float, max_ticks: int) -> list[float]:
     return out
 
 
+def round_ticks(lo: int, hi: int, max_ticks: int) -> list[int]:
+    """Whole round numbers from ``lo`` to ``hi`` at a 1-2-5 step of at least 1 (rounds are never halved).
+
+    >>> round_ticks(0, 5, 20), round_ticks(1, 40, 5)
+    ([0, 1, 2, 3, 4, 5], [10, 20, 30, 40])
+    """
+    step = max(1, int(nice_step(hi - lo, max_ticks)))
+    first = -(-lo // step) * step
+    return list(range(first, hi + 1, step))
+
+
 def fmt_tick_mhz(value: float) -> str:
     """'2500', '1805.5': no trailing zeros."""
     text = f"{value:.1f}"
@@ -175,6 +188,7 @@ def fmt_tick_mhz(value: float) -> str:
 
 def _empty(surface: Any, rect: Any, style: ChartStyle, message: str) -> None:
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     _blit(surface, style.font, message, style.muted, rect.center, "center")
 
 
@@ -198,6 +212,7 @@ def draw_price_paths(
     """
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 10
     title_rect = _blit(surface, style.font, title, style.text, (rect.x + pad, rect.y + pad))
     bands = [b for b in price_history if b in reserves]
@@ -236,36 +251,74 @@ def draw_price_paths(
         pygame.draw.line(surface, style.grid, (plot.x, y), (plot.right, y))
         _blit(surface, style.small_font, f"{v:.0f}%", style.muted, (plot.x - 6, y), "midright")
         v += y_step
-    for r in ticks(0, rounds, max(1, plot.w // 60)):
-        x = int(x_of(int(r)))
+    for r in round_ticks(0, rounds, max(1, plot.w // 60)):
+        x = int(x_of(r))
         pygame.draw.line(surface, style.axis, (x, plot.bottom), (x, plot.bottom + 4))
         # Point 0 is the opening (reserve) price, before round 1; its label starts at the
         # axis so it clears the y-axis labels.
-        if int(r) == 0:
+        if r == 0:
             _blit(surface, style.small_font, "open", style.muted, (x, plot.bottom + 5), "topleft")
         else:
-            _blit(surface, style.small_font, f"{int(r)}", style.muted, (x, plot.bottom + 5), "midtop")
+            _blit(surface, style.small_font, f"{r}", style.muted, (x, plot.bottom + 5), "midtop")
     pygame.draw.line(surface, style.axis, plot.bottomleft, plot.bottomright)
 
-    # Later bands may hide earlier ones where paths coincide; a small vertical
-    # offset per band keeps every line visible at premium 0.
+    # Every point is drawn at its exact value. Where paths coincide (several bands at 0%), they
+    # stay told apart by line width (earlier bands wider, so each later line runs inside the one
+    # below it) and by a marker of its own shape at every round, as in the legend.
+    n = len(bands)
     for i, b in enumerate(bands):
         colour = BAND_PALETTE[i % len(BAND_PALETTE)]
-        offset = (i - (len(bands) - 1) / 2) * 3
-        points = [(x_of(j), y_of(val) + offset) for j, val in enumerate(premiums[b])]
+        points = [(x_of(j), y_of(val)) for j, val in enumerate(premiums[b])]
         if len(points) > 1:
-            pygame.draw.lines(surface, colour, False, points, 3)
-        pygame.draw.circle(surface, colour, (int(points[-1][0]), int(points[-1][1])), 3)
+            pygame.draw.lines(surface, colour, False, points, line_width(i, n))
+        every = max(1, len(points) // max(1, plot.w // 14))
+        for j, (px, py) in enumerate(points):
+            if j % every == 0 or j == len(points) - 1:
+                draw_marker(surface, MARKERS[i % len(MARKERS)], colour, (int(px), int(py)), 4)
 
     lx = plot.right + 18
     ly = plot.y
     line_h = style.small_font.get_linesize() + 4
     for i, b in enumerate(bands):
         colour = BAND_PALETTE[i % len(BAND_PALETTE)]
-        pygame.draw.line(surface, colour, (lx, ly + line_h // 2), (lx + 14, ly + line_h // 2), 3)
+        pygame.draw.line(surface, colour, (lx, ly + line_h // 2), (lx + 14, ly + line_h // 2), line_width(i, n))
+        draw_marker(surface, MARKERS[i % len(MARKERS)], colour, (lx + 7, ly + line_h // 2), 4)
         text = f"{b} MHz  {fmt_usd(price_history[b][-1])}  +{premiums[b][-1]:.1f}%"
         _blit(surface, style.small_font, text, style.text, (lx + 20, ly + line_h // 2), "midleft")
         ly += line_h
+
+
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "down")
+"""Marker shape per band on the price chart (by band order), repeated in the legend."""
+
+
+def line_width(i: int, n: int) -> int:
+    """Width of band ``i``'s price line of ``n``: the first widest, each later one 1 px thinner, the last 2 px."""
+    return 2 + max(0, n - 1 - i)
+
+
+def draw_marker(surface: Any, shape: str, colour: Colour, centre: tuple[int, int], r: int) -> None:
+    """A small filled marker of ``shape`` centred on the exact data point (outlined, so it shows on any line)."""
+    x, y = centre
+    outline = (14, 20, 27)
+    if shape == "circle":
+        pygame.draw.circle(surface, colour, centre, r)
+        pygame.draw.circle(surface, outline, centre, r, 1)
+        return
+    if shape == "square":
+        pts = [(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]
+    elif shape == "triangle":
+        pts = [(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)]
+    elif shape == "down":
+        pts = [(x - r - 1, y - r), (x + r + 1, y - r), (x, y + r + 1)]
+    elif shape == "diamond":
+        pts = [(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)]
+    else:  # cross
+        pygame.draw.line(surface, colour, (x - r, y - r), (x + r, y + r), 3)
+        pygame.draw.line(surface, colour, (x - r, y + r), (x + r, y - r), 3)
+        return
+    pygame.draw.polygon(surface, colour, pts)
+    pygame.draw.polygon(surface, outline, pts, 1)
 
 
 # ------------------------------------------------------------------ demand
@@ -282,6 +335,7 @@ def draw_demand_panel(
     """Aggregate demand per round as bars against the band's supply (a line)."""
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 8
     title = _blit(surface, style.font, band_label, style.text, (rect.x + pad, rect.y + pad))
     if demand:
@@ -298,11 +352,12 @@ def draw_demand_panel(
     top = math.ceil(top * 1.1 / step) * step
     label_w = style.small_font.size(str(top))[0] + 6
     lh = style.small_font.get_linesize()
+    plot_top = title.bottom + 8 + lh // 2  # the top axis label is centred on the line: keep it under the title
     plot = pygame.Rect(
         rect.x + pad + label_w,
-        title.bottom + 8,
+        plot_top,
         max(10, rect.w - 2 * pad - label_w),
-        max(10, rect.bottom - pad - lh - 4 - (title.bottom + 8)),
+        max(10, rect.bottom - pad - lh - 4 - plot_top),
     )
 
     def y_of(v: float) -> int:
@@ -322,9 +377,9 @@ def draw_demand_panel(
             y = y_of(d)
             colour = style.excess if d > supply else style.demand
             pygame.draw.rect(surface, colour, pygame.Rect(x0, y, x1 - x0, plot.bottom - y))
-        for r in ticks(1, n, max(1, plot.w // 40)):
-            x = int(plot.x + (int(r) - 0.5) * slot)
-            _blit(surface, style.small_font, str(int(r)), style.muted, (x, plot.bottom + 3), "midtop")
+        for r in round_ticks(1, n, max(1, plot.w // 40)):
+            x = int(plot.x + (r - 0.5) * slot)
+            _blit(surface, style.small_font, str(r), style.muted, (x, plot.bottom + 3), "midtop")
     else:
         _blit(surface, style.small_font, "no rounds yet", style.muted, plot.center, "center")
     ys = y_of(supply)
@@ -385,6 +440,7 @@ def draw_band_plan(
     """
     rect = pygame.Rect(rect)
     pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+    record_panel(rect)
     pad = 10
     title_rect = _blit(surface, style.font, title, style.text, (rect.x + pad, rect.y + pad))
     # Legend right-aligned on the title line, or on its own line when it would collide.
@@ -415,9 +471,11 @@ def draw_band_plan(
     for i, bar in enumerate(bars):
         y = int(top + i * row_h)
         bar_rect = pygame.Rect(rect.x + pad + label_w, y, rect.right - pad - (rect.x + pad + label_w), bar_h)
-        _blit(surface, style.font, bar.title, style.text, (rect.x + pad, y))
+        # Labels are cut to their column rather than run under the bar's tick labels.
+        _blit(surface, style.font, fit_text(style.font, bar.title, label_w - 8), style.text, (rect.x + pad, y))
         if bar.note:
-            _blit(surface, style.small_font, bar.note, style.muted, (rect.x + pad, y + style.font.get_linesize()))
+            _blit(surface, style.small_font, fit_text(style.small_font, bar.note, label_w - 8), style.muted,
+                  (rect.x + pad, y + style.font.get_linesize()))
         _draw_bar(surface, bar_rect, bar, legend, style)
 
 
@@ -460,19 +518,21 @@ def _draw_bar(surface: Any, bar_rect: Any, bar: PlanBar, legend: Legend, style: 
         # Edges always get their exact frequency; inner ticks only where they do not collide.
         placed: list[Any] = []
         for v, anchor in ((bar.lo_mhz, "topleft"), (bar.hi_mhz, "topright")):
-            img = style.small_font.render(fmt_tick_mhz(v), True, style.text)
+            img = render_text(style.small_font, fmt_tick_mhz(v), style.text)
             pos = (x_of(v), bar_rect.bottom + 4)
             rr = img.get_rect(**{anchor: pos})
             surface.blit(img, rr)
+            record_text(rr, fmt_tick_mhz(v))
             placed.append(rr.inflate(10, 0))
         for v in values:
             if any(abs(v - e) < 1e-6 for e in edge_labels):
                 continue
-            img = style.small_font.render(fmt_tick_mhz(v), True, style.muted)
+            img = render_text(style.small_font, fmt_tick_mhz(v), style.muted)
             rr = img.get_rect(midtop=(x_of(v), bar_rect.bottom + 4))
             if any(rr.colliderect(p) for p in placed):
                 continue
             surface.blit(img, rr)
+            record_text(rr, fmt_tick_mhz(v))
             placed.append(rr.inflate(10, 0))
     else:
         _blit(
@@ -513,6 +573,19 @@ class Column:
     weight: float = 1.0
 
 
+def column_widths(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], font: Any, bold: Any, style: ChartStyle,
+    bold_rows: Sequence[int] = (), pad: int = 8,
+) -> list[int]:
+    """The width each column of :func:`draw_table` needs for its widest cell (header included)."""
+    needed = []
+    for j, c in enumerate(columns):
+        cells = [style.small_font.size(c.header)[0]]
+        cells += [(bold if i in bold_rows else font).size(row[j])[0] for i, row in enumerate(rows) if j < len(row)]
+        needed.append(max(cells) + 2 * pad)
+    return needed
+
+
 def draw_table(
     surface: Any,
     rect: Any,
@@ -537,12 +610,12 @@ def draw_table(
     total = sum(c.weight for c in columns) or 1.0
     pad = 8
     # Each column gets at least its widest cell, so right-aligned figures never run
-    # into their neighbour; what is left is shared by weight.
-    needed = []
-    for j, c in enumerate(columns):
-        cells = [style.small_font.size(c.header)[0]]
-        cells += [(bold if i in bold_rows else font).size(row[j])[0] for i, row in enumerate(rows) if j < len(row)]
-        needed.append(max(cells) + 2 * pad)
+    # into their neighbour; what is left is shared by weight. A table too wide for its
+    # rectangle drops to the small font before any cell is cut.
+    needed = column_widths(columns, rows, font, bold, style, bold_rows, pad)
+    if sum(needed) > rect.w and font is not style.small_font:
+        font = bold = style.small_font
+        needed = column_widths(columns, rows, font, bold, style, bold_rows, pad)
     spare = rect.w - sum(needed)
     widths = (
         [n + spare * c.weight / total for n, c in zip(needed, columns, strict=True)]
@@ -557,8 +630,8 @@ def draw_table(
     line_h = font.get_linesize() + 6
     y = rect.y
     for (x0, x1), c in zip(xs, columns, strict=True):
-        img = style.small_font.render(c.header, True, style.muted)
-        surface.blit(img, img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y)))
+        _blit(surface, style.small_font, c.header, style.muted, (x0, y) if c.align == "left" else (x1, y),
+              "topleft" if c.align == "left" else "topright")
     y += style.small_font.get_linesize() + 4
     pygame.draw.line(surface, style.grid, (rect.x, y), (rect.right, y))
     y += 4
@@ -568,7 +641,8 @@ def draw_table(
         if i in bold_rows:
             pygame.draw.line(surface, style.grid, (rect.x, y - 2), (rect.right, y - 2))
         f = bold if i in bold_rows else font
-        colour = row_colours[i] if i < len(row_colours) and row_colours[i] is not None else style.text
+        chosen = row_colours[i] if i < len(row_colours) else None
+        colour = chosen if chosen is not None else style.text
         for j, ((x0, x1), c, cell) in enumerate(zip(xs, columns, row, strict=False)):
             if j == 0 and i < len(swatches) and swatches[i] is not None:
                 sw = swatches[i]
@@ -576,11 +650,9 @@ def draw_table(
                 size = font.get_height() * 2 // 3
                 pygame.draw.rect(surface, sw, pygame.Rect(x0, y + (line_h - 6 - size) // 2 + 1, size, size))
                 x0 += size + 6
-            img = f.render(cell, True, colour)
-            if img.get_width() > x1 - x0 and c.align == "left":
-                surface.blit(img, (x0, y), pygame.Rect(0, 0, x1 - x0, img.get_height()))
-                continue
-            r = img.get_rect(topleft=(x0, y)) if c.align == "left" else img.get_rect(topright=(x1, y))
-            surface.blit(img, r)
+            # A cell never spills into its neighbour: too long, it is cut with an ellipsis.
+            text = fit_text(f, cell, x1 - x0)
+            _blit(surface, f, text, colour, (x0, y) if c.align == "left" else (x1, y),
+                  "topleft" if c.align == "left" else "topright")
         y += line_h
     return int(y)

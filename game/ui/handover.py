@@ -11,7 +11,7 @@ import pygame
 import pygame_gui
 
 from game.scenario.units import fmt_usd
-from game.ui.scene import Scene, draw_text
+from game.ui.scene import Scene, draw_text, wrap_text
 from game.ui.stack import SceneStack, operator_colour
 
 
@@ -31,19 +31,14 @@ class HandoverScene(Scene):
         u = self.app.fonts.unit
         bw, bh = int(u * 16), int(u * 2.6)
         self.button = pygame_gui.elements.UIButton(
-            pygame.Rect((w - bw) // 2, h // 2 + u * 3, bw, bh), "I am ready (Enter)", manager=self.app.manager,
+            pygame.Rect((w - bw) // 2, h // 2 + int(u * 6), bw, bh), "I am ready (Enter)", manager=self.app.manager,
             container=root, object_id=pygame_gui.core.ObjectID(object_id="#ready", class_id="@primary"),
         )
 
     def proceed(self) -> None:
-        match = self.app.match
-        assert match is not None
-        last = match.history[-1].round if match.history else 0
-        if last and (self.bidder, last) not in self.app.results_seen:
-            self.app.results_seen.add((self.bidder, last))
-            self.app.show_round_result(self.bidder)
-        else:
-            self.app.show_bidding(self.bidder)
+        """The seat's player is at the computer: its own screens follow (round result, bidding)."""
+        self.app.handed_to = self.bidder
+        self.app.continue_game()
 
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.button:
@@ -61,14 +56,18 @@ class HandoverScene(Scene):
         name = match.scenario.bidder(self.bidder).name
         colour = operator_colour(self.app, self.bidder)
         pygame.draw.rect(surface, colour, pygame.Rect(w // 2 - u * 8, h // 2 - u * 6, u * 16, max(4, u // 3)))
-        draw_text(surface, f.small, f"ROUND {match.round}", c["muted"], (w // 2, h // 2 - u * 5), "midtop")
+        stage = f"ROUND {match.round}" if not match.finished else "THE ALLOCATION STAGE HAS ENDED"
+        draw_text(surface, f.small, stage, c["muted"], (w // 2, h // 2 - u * 5), "midtop")
         draw_text(surface, f.title, f"Pass the computer to {name}", c["text"], (w // 2, h // 2 - u * 3), "midtop")
         draw_text(
             surface, f.body, "The previous player's values and bids are hidden. Only this seat's player should look.",
             c["muted"], (w // 2, h // 2), "midtop",
         )
+        # Only notes about the game itself (a resumed file): what happened to another seat (its timer,
+        # its bids) is that seat's business and is shown on its own screens only.
         if self.app.notice:
-            draw_text(surface, f.small, self.app.notice, c["warn"], (w // 2, h // 2 + u * 2), "midtop")
+            for i, line in enumerate(wrap_text(f.small, self.app.notice, w - 4 * u)[:3]):
+                draw_text(surface, f.small, line, c["warn"], (w // 2, h // 2 + u * 2 + i * f.small.get_linesize()), "midtop")
 
 
 class WaitScene(Scene):

@@ -23,11 +23,14 @@ from game.engine.assignment import (
     PositionBidder,
     PositionRefused,
     PositionView,
+    position_label,
     scripted_bidders,
 )
-from game.scenario.units import fmt_usd
+from game.engine.bandplan import band_plan
+from game.scenario.band_plan import FreqRange, frequencies, khz_per_tenth
+from game.scenario.units import fmt_mhz, fmt_usd
 from game.ui.charts import ChartStyle, Column, draw_table, parse_colour
-from game.ui.scene import Scene, draw_wrapped
+from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text, record_panel, wrap_text
 
 if TYPE_CHECKING:
     from game.ui.stack import SceneStack
@@ -52,6 +55,7 @@ class PositioningScene(Scene):
         rivals: Mapping[str, PositionBidder] | None = None,
         *,
         on_finished: Callable[[AssignmentOutcome], None] | None = None,
+        submitted: set[str] | None = None,
     ) -> None:
         super().__init__(app)
         self.stage = stage
@@ -67,8 +71,12 @@ class PositioningScene(Scene):
         self.submit_button: Any = None
         self.seat: str | None = None
         self._rows: list[tuple[str, pygame.Rect]] = []
-        self.done: set[str] = set()
-        """Human seats that have submitted this round."""
+        self.done: set[str] = set(submitted or ())
+        """Human seats that have submitted this round (a resumed save may already hold some)."""
+        self.settled: list[str] = []
+        self.results_pending: AssignmentOutcome | None = None
+        self.last_seat: str | None = humans[0] if humans else None
+        """What happened when each band settled, as MHz ranges (newest last)."""
         self._advance()
 
     @classmethod
@@ -106,7 +114,13 @@ class PositioningScene(Scene):
                     self.stage.submit(bidder, band, agent.ask(view))
                 except Exception:  # a scripted bidder's bug keeps its standing ask
                     continue
+        open_before = set(self.stage.open_bands())
         records = self.stage.close_round()
+        match: Any = self.app.match
+        if match is not None and hasattr(match, "position_round_closed"):
+            match.position_round_closed(save=False)  # the round's human asks join the record; saved once, below
+        for band in sorted(open_before - set(self.stage.open_bands()), key=self.stage.scenario.band_ids.index):
+            self.settled.append(self.settle_text(band, records[0].round if records else self.stage.round))
         over = [f"{r.band} MHz" for r in records if r.over_demanded]
         self.last_round_note = (
             f"Round {records[0].round if records else '?'} closed: "
@@ -124,7 +138,13 @@ class PositioningScene(Scene):
         match: Any = self.app.match
         if match is not None:
             match.assignment_outcome = outcome
-        self.app.show_final_results(self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.seat)
+        # The results open next frame: this one already closed the stage's last rounds.
+        self.results_pending = outcome
+
+    def update(self, dt: float) -> None:
+        outcome, self.results_pending = self.results_pending, None
+        if outcome is not None:
+            self.app.show_final_results(self.stage.scenario, self.stage.allocation, assignment=outcome, seat=self.last_seat)
 
     def choose(self, band: str, position: int | None) -> None:
         self.choices[band] = position
@@ -146,7 +166,13 @@ class PositioningScene(Scene):
             self.relayout()
             return
         self.done.add(seat)
+        self.last_seat = seat
+        match: Any = self.app.match
+        if match is not None and hasattr(match, "note_position_asks"):
+            match.note_position_asks(seat, dict(self.choices))  # autosaved at once
         self._advance()
+        if match is not None and hasattr(match, "autosave"):
+            match.autosave()  # once for every round this submit closed
         if not self.stage.finished or self.on_finished is not None:
             self.relayout()
 
@@ -196,10 +222,10 @@ class PositioningScene(Scene):
                 button.select()
             self.buttons[(band, NONE)] = button
             y += panel_h
-        sw = fonts.bold.size("Submit asks")[0] + unit * 3
+        sw = fonts.bold.size("Submit asks (Enter)")[0] + unit * 3
         self.submit_button = pygame_gui.elements.UIButton(
             pygame.Rect(w - sw - unit, h - unit - bh, sw, bh),
-            "Submit asks",
+            "Submit asks (Enter)",
             manager=m,
             container=root,
             object_id="@primary",
@@ -217,7 +243,54 @@ class PositioningScene(Scene):
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
             self.submit()
             return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.app.open_menu()  # save (the asks submitted so far are in the save) or quit
+            return True
         return False
+
+    # ---------------------------------------------------------- MHz ranges
+
+    def settle_text(self, band_id: str, round_no: int) -> str:
+        """'2600 MHz settled in round 3: Jazz 2500-2580 MHz (bottom, $0.1m), ...' from the band plan."""
+        # The settled band's result; the stage hands out the whole outcome only at its end.
+        result = getattr(self.stage, "_bands", {})[band_id].result
+        if result is None:
+            return f"{band_id} MHz settled in round {round_no}."
+        plan = band_plan(self.stage.scenario, self.stage.allocation, AssignmentOutcome({band_id: result}, {}))
+        parts = []
+        for block in plan.bands[band_id].blocks:
+            if block.bidder is None:
+                parts.append(f"unsold {block.range}")
+                continue
+            name = self.stage.scenario.bidder(block.bidder).name.split(" ")[0]
+            label = position_label(result.positions[block.bidder], len(result.order))
+            price = result.prices.get(block.bidder, 0)
+            how = "free position" if block.bidder in result.free_filled else fmt_usd(price)
+            parts.append(f"{name} {block.range} ({label}, {how})")
+        verb = "settled" if result.status == "ended" else "stopped at the round limit"
+        return f"{band_id} MHz {verb} in round {result.rounds}: " + "; ".join(parts) + "."
+
+    def range_if_mine(self, view: PositionView, position: int) -> str:
+        """The MHz range the seat's block would span in ``position``.
+
+        Built from public facts only (the winners' lot counts, never their asks): the block starts
+        above whichever ``position`` other winners sit below it, so where their sizes differ the
+        screen lists each possible range.
+        """
+        from itertools import combinations
+
+        band = self.stage.scenario.band(view.band)
+        freq = frequencies(self.stage.scenario).get(view.band)
+        per_lot = band.lot_tenths * khz_per_tenth(band.duplex)
+        bottom = freq.offered.from_khz if freq is not None else 0
+        others = [n for b, n in view.winner_lots.items() if b != view.bidder]
+        starts = sorted({sum(c) for c in combinations(others, position)})
+        ranges = [FreqRange(bottom + f * per_lot, bottom + (f + view.own_lots) * per_lot) for f in starts]
+        if freq is None:
+            return " or ".join(f"lots {f + 1}-{f + view.own_lots}" for f in starts)
+        if len(ranges) == 1:
+            return str(ranges[0])
+        return " or ".join(str(r).replace(" MHz", "") for r in ranges[:3]) + " MHz"
 
     # ---------------------------------------------------------- drawing
 
@@ -228,22 +301,20 @@ class PositioningScene(Scene):
         w, h = self.app.size
         style = ChartStyle.from_palette(fonts.bold, fonts.small, c)
         if self.seat is None:
-            img = fonts.title.render("Positioning finished", True, c["text"])
-            surface.blit(img, img.get_rect(center=(w // 2, h // 2)))
+            draw_text(surface, fonts.title, "Positioning finished", c["text"], (w // 2, h // 2), "center")
             return
         name = self.stage.scenario.bidder(self.seat).name
-        title = fonts.title.render(f"Positioning, round {self.stage.round}: {name}", True, c["text"])
-        surface.blit(title, (unit, unit // 2))
+        title = draw_text(surface, fonts.title, f"Positioning, round {self.stage.round}: {name}", c["text"], (unit, unit // 2))
         pygame.draw.rect(
             surface, parse_colour(self.stage.scenario.bidder(self.seat).colour),
-            pygame.Rect(unit, unit // 2 + title.get_height() + 2, title.get_width(), 3),
+            pygame.Rect(unit, title.bottom + 2, title.w, 3),
         )
         rules = self.stage.rules
         intro = (
             f"Ask for one position in each band, or none. A position asked for by more than one winner rises "
             f"by {fmt_usd(rules.price_step_usd)} next round; you may switch into only one other position per round. "
             "The stage ends when no position is over-demanded; winners without a position get a free one at no price. "
-            "Position prices come on top of what you pay for the lots."
+            "Position prices come on top of what you pay for the lots. Esc: menu (save, quit)."
         )
         draw_wrapped(surface, fonts.small, intro, c["muted"], pygame.Rect(unit, unit * 3, w - 2 * unit, unit * 3))
         views = self.stage.views(self.seat)
@@ -251,45 +322,54 @@ class PositioningScene(Scene):
             view = views.get(band)
             if view is not None:
                 self._draw_band(surface, rect, view, style)
+        # Under the bands: last round's note, what happened in bands that settled, refusals.
         y = h - unit * 4
-        if self.last_round_note:
-            img = fonts.small.render(self.last_round_note, True, c["muted"])
-            surface.blit(img, (unit, y))
+        notes = ([self.last_round_note] if self.last_round_note else []) + self.settled[-2:]
+        area_w = w - 3 * unit - (self.submit_button.rect.w if self.submit_button is not None else 0)
+        lines: list[tuple[str, pygame.Color]] = []
+        for note in notes:
+            lines += [(line, c["muted"]) for line in wrap_text(fonts.small, note, area_w)]
         for msg in self.messages:
-            area = pygame.Rect(unit, y + fonts.small.get_linesize(), w - 2 * unit - 200, unit * 3)
-            y = draw_wrapped(surface, fonts.body, msg, c["bad"], area)
+            lines += [(line, c["bad"]) for line in wrap_text(fonts.small, msg, area_w)]
+        ls = fonts.small.get_linesize()
+        y = h - unit // 2 - ls * min(len(lines), 4)
+        for text, colour in lines[-4:]:
+            draw_text(surface, fonts.small, text, colour, (unit, y))
+            y += ls
 
     def _draw_band(self, surface: pygame.Surface, rect: pygame.Rect, view: PositionView, style: ChartStyle) -> None:
         fonts = self.app.fonts
         c = self.app.colours
         unit = fonts.unit
         pygame.draw.rect(surface, style.panel, rect, border_radius=4)
+        record_panel(rect)
         band = self.stage.scenario.band(view.band)
         others = ", ".join(
             f"{self.stage.scenario.bidder(b).name.split(' ')[0]} {n}" for b, n in view.winner_lots.items() if b != view.bidder
         )
         head = (
-            f"{band.name}: you won {view.own_lots} lot(s), {view.own_lots * band.lot_tenths // 10} MHz. "
+            f"{band.name}: you won {view.own_lots} lot(s), {fmt_mhz(view.own_lots * band.lot_tenths)}. "
             f"Other winners (lots): {others}."
             + (f" Unsold at the top: {view.unsold_lots} lot(s)." if view.unsold_lots else "")
         )
-        img = fonts.bold.render(head, True, c["text"])
-        surface.blit(img, (rect.x + 10, rect.y + 8))
+        draw_text(surface, fonts.bold, fit_text(fonts.bold, head, rect.w - 20), c["text"], (rect.x + 10, rect.y + 8))
         rows = []
         colours: list[Any] = []
         for p in view.positions:
             mine = "your standing ask" if view.standing_ask == p.index else ""
-            rows.append([p.label, fmt_usd(p.price_usd), str(p.asked_last_round), mine])
+            rows.append([p.label, self.range_if_mine(view, p.index), fmt_usd(p.price_usd), str(p.asked_last_round), mine])
             colours.append(c["warn"] if p.asked_last_round > 1 else None)
         choice = self.choices.get(view.band)
-        rows.append(["none", "-", "", "your standing ask" if view.standing_ask is None and view.round > 1 else ""])
+        rows.append(["none", "", "\u2014", "", "your standing ask" if view.standing_ask is None and view.round > 1 else ""])
         colours.append(None)
-        table = pygame.Rect(rect.x + 4, rect.y + unit * 2, rect.w - unit * 10, rect.h - unit * 2)
+        button_w = self.buttons[(view.band, NONE)].rect.w if (view.band, NONE) in self.buttons else unit * 8
+        table = pygame.Rect(rect.x + 4, rect.y + unit * 2, rect.w - button_w - unit * 2, rect.h - unit * 2)
         draw_table(
             surface,
             table,
-            [Column("position", "left", 1.2), Column("price this round", "right", 1.2),
-             Column("winners asking last round", "right", 1.6), Column("", "left", 1.6)],
+            [Column("position", "left", 0.8), Column("your block there (MHz)", "left", 2.2),
+             Column("price this round", "right", 1.0), Column("asking last round", "right", 1.0),
+             Column("", "left", 1.2)],
             rows,
             style,
             body_font=fonts.body,
@@ -297,6 +377,5 @@ class PositioningScene(Scene):
         )
         label = "none" if choice is None else view.positions[choice].label
         price = "" if choice is None else f" at {fmt_usd(view.positions[choice].price_usd)}"
-        img = fonts.body.render(f"Your ask this round: {label}{price}", True, c["accent"])
-        surface.blit(img, img.get_rect(bottomright=(rect.right - 10, rect.bottom - 6)))
-
+        draw_text(surface, fonts.body, f"Your ask this round: {label}{price}", c["accent"],
+                  (rect.right - 10, rect.bottom - 6), "bottomright")

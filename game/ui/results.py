@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,7 @@ from game.engine.bandplan import band_plan
 from game.records.report import Summary, summarise
 from game.scenario import Scenario
 from game.scenario.units import fmt_mhz, fmt_pkr, fmt_usd, to_pkr
+from game.ui import background
 from game.ui.charts import (
     ChartStyle,
     Colour,
@@ -35,13 +37,14 @@ from game.ui.charts import (
     Legend,
     PlanBar,
     PlanBlock,
+    column_widths,
     draw_band_plan,
     draw_table,
     fmt_tick_mhz,
     parse_colour,
 )
 from game.ui.history import seat_view
-from game.ui.scene import Scene, draw_wrapped
+from game.ui.scene import Scene, draw_text, draw_wrapped, fit_text, record_panel
 
 if TYPE_CHECKING:
     from game.ui.stack import SceneStack
@@ -221,13 +224,15 @@ class ResultsScene(Scene):
         assignment = getattr(self.assignment, "payments", None)
 
         def solve() -> None:
-            welfare = optional_module("game.economics.welfare")
-            if welfare is None or not hasattr(welfare, "evaluate"):
+            # Found, not imported: importing it here (scipy) would hold the GIL for over a second.
+            if importlib.util.find_spec("game.economics.welfare") is None:
                 self.efficiency_note = "efficiency not available (game.economics.welfare is missing)"
                 return
             try:
-                self.efficiency = welfare.evaluate(
-                    self.scenario, self.valuations, self.outcome, assignment_payments=assignment
+                # In another process: a thread here would hold the GIL and stall the window.
+                self.efficiency = background.call_named(
+                    "game.economics.welfare", "evaluate",
+                    self.scenario, self.valuations, self.outcome, assignment_payments=assignment,
                 )
                 self.efficiency_note = ""
             except Exception as exc:  # show why instead of losing the whole screen
@@ -389,8 +394,8 @@ class ResultsScene(Scene):
         w, h = self.app.size
         unit = fonts.unit
         s = self.summary
-        title = fonts.title.render(f"Results: {self.scenario.name}", True, c["text"])
-        surface.blit(title, (unit, unit // 2))
+        title = draw_text(surface, fonts.title, fit_text(fonts.title, f"Results: {self.scenario.name}", w - 2 * unit),
+                          c["text"], (unit, unit // 2))
         share = s.sold_tenths * 100 / max(1, self.scenario.offered_tenths)
         verdict = "a success" if s.success else "NOT a success"
         total_usd = s.revenue_usd + self._positioning_total()
@@ -400,8 +405,9 @@ class ResultsScene(Scene):
             f"Sold {fmt_mhz(s.sold_tenths)} of {fmt_mhz(self.scenario.offered_tenths)} ({share:.1f}%): {verdict}"
             f" (threshold {self.scenario.rules.success_threshold_percent}%)."
         )
-        img = fonts.body.render(line, True, c["ok"] if s.success else c["bad"])
-        surface.blit(img, (unit, unit // 2 + title.get_height() + 4))
+        line_font = fonts.body if fonts.body.size(line)[0] <= w - 2 * unit else fonts.small
+        draw_text(surface, line_font, fit_text(line_font, line, w - 2 * unit), c["ok"] if s.success else c["bad"],
+                  (unit, unit // 2 + title.height + 4))
         top = unit * 3 + unit // 2 + int(unit * 1.8) + unit
         body = pygame.Rect(unit, top, w - 2 * unit, h - top - unit)
         if self.tab == 0:
@@ -416,13 +422,29 @@ class ResultsScene(Scene):
 
     def _draw_plan_tab(self, surface: pygame.Surface, body: pygame.Rect) -> None:
         style = self._style()
-        split = int(body.w * 0.58)
+        revenue_columns, revenue_rows = self._revenue_table()
+        # The revenue table gets the width its figures need; the band plan takes the rest.
+        need = sum(column_widths(revenue_columns, revenue_rows, style.small_font, style.small_font, style)) + 40
+        split = min(int(body.w * 0.58), body.w - need)
         draw_band_plan(surface, pygame.Rect(body.x, body.y, split - 8, body.h), self.bars, self._legend(), style)
         right = pygame.Rect(body.x + split + 8, body.y, body.w - split - 8, body.h)
         pygame.draw.rect(surface, style.panel, right, border_radius=4)
+        record_panel(right)
         fonts = self.app.fonts
-        head = fonts.bold.render("Revenue per band", True, style.text)
-        surface.blit(head, (right.x + 10, right.y + 10))
+        head = draw_text(surface, fonts.bold, "Revenue per band", style.text, (right.x + 10, right.y + 10))
+        columns, rows = revenue_columns, revenue_rows
+        y = draw_table(
+            surface,
+            pygame.Rect(right.x + 4, right.y + 16 + head.height, right.w - 8, right.h),
+            columns,
+            rows,
+            style,
+            body_font=fonts.small,
+            bold_rows=[len(rows) - 1],
+        )
+        self._draw_revenue_notes(surface, right, y)
+
+    def _revenue_table(self) -> tuple[list[Column], list[list[str]]]:
         rate = self.scenario.exchange_rate_pkr_per_usd
         rows = []
         for b in self.summary.bands:
@@ -433,7 +455,7 @@ class ResultsScene(Scene):
                 f"{b.sold_lots}/{b.supply_lots}",
                 fmt_usd(b.price_usd),
                 f"+{b.premium_percent}%",
-                fmt_usd(extra) if extra else "-",
+                fmt_usd(extra) if extra else "\u2014",  # a dash, never a minus sign beside a figure
                 fmt_usd(revenue),
                 fmt_pkr(to_pkr(revenue, rate)),
             ])
@@ -454,15 +476,12 @@ class ResultsScene(Scene):
             # No positioning stage: an all-dash column only crowds the figures.
             columns.pop(4)
             rows = [row[:4] + row[5:] for row in rows]
-        y = draw_table(
-            surface,
-            pygame.Rect(right.x + 4, right.y + 16 + head.get_height(), right.w - 8, right.h),
-            columns,
-            rows,
-            style,
-            body_font=fonts.small,
-            bold_rows=[len(rows) - 1],
-        )
+        return columns, rows
+
+    def _draw_revenue_notes(self, surface: pygame.Surface, right: pygame.Rect, y: int) -> None:
+        style = self._style()
+        fonts = self.app.fonts
+        rate = self.scenario.exchange_rate_pkr_per_usd
         notes = [f"At Rs{rate} per USD. Price per lot is the final posted price."]
         if self.assignment is None:
             notes.append("No positioning stage was run: positions are not priced.")
@@ -481,6 +500,7 @@ class ResultsScene(Scene):
         style = self._style()
         fonts = self.app.fonts
         pygame.draw.rect(surface, style.panel, body, border_radius=4)
+        record_panel(body)
         band_ids = self.scenario.band_ids
         columns = [Column("bidder", "left", 3.0)]
         columns += [Column(f"{b}", "right", 0.7) for b in band_ids]
@@ -516,11 +536,11 @@ class ResultsScene(Scene):
                 ]
             )
             swatches.append(parse_colour(self.scenario.bidder(b.id).colour))
-        head = fonts.bold.render("Lots won per band, payments, private values and utility", True, style.text)
-        surface.blit(head, (body.x + 10, body.y + 10))
+        head = draw_text(surface, fonts.bold, "Lots won per band, payments, private values and utility", style.text,
+                         (body.x + 10, body.y + 10))
         y = draw_table(
             surface,
-            pygame.Rect(body.x + 4, body.y + 16 + head.get_height(), body.w - 8, body.h),
+            pygame.Rect(body.x + 4, body.y + 16 + head.height, body.w - 8, body.h),
             columns,
             rows,
             style,
@@ -565,14 +585,13 @@ class ResultsScene(Scene):
         fonts = self.app.fonts
         c = self.app.colours
         if hasattr(self, "_plan_label_pos"):
-            img = fonts.body.render("Payment plan", True, c["text"])
-            surface.blit(img, img.get_rect(midleft=self._plan_label_pos))
+            draw_text(surface, fonts.body, "Payment plan", c["text"], self._plan_label_pos, "midleft")
             if self.plan == "deferred":
-                img = fonts.body.render("upfront share %", True, c["text"])
-                surface.blit(img, img.get_rect(midright=self._share_label_pos))
+                draw_text(surface, fonts.body, "upfront share %", c["text"], self._share_label_pos, "midright")
         top = body.y + int(fonts.unit * 2.6)
         panel = pygame.Rect(body.x, top, body.w, body.bottom - top)
         pygame.draw.rect(surface, style.panel, panel, border_radius=4)
+        record_panel(panel)
         amount = self.total_payment_usd(self.plan_bidder)
         terms = self.scenario.payment
         head = (

@@ -89,6 +89,10 @@ class Scene:
 
     # ---------------------------------------------------------- per frame
 
+    def intercept(self, event: pygame.event.Event) -> bool:
+        """Called before the widgets see ``event``; True keeps it from them and from ``handle_event`` (hot keys)."""
+        return False
+
     def handle_event(self, event: pygame.event.Event) -> bool:
         return False
 
@@ -133,6 +137,28 @@ class SeatScene(Scene):
 
 _text_cache: dict[tuple[int, str, tuple[int, int, int, int]], pygame.Surface] = {}
 
+text_boxes: list[tuple[pygame.Rect, str]] | None = None
+"""When a list (layout tests set one), every text the drawing helpers blit is recorded here
+with its rectangle in window coordinates, so tests can measure overlaps and clipping
+instead of comparing pixels."""
+
+
+panel_boxes: list[pygame.Rect] | None = None
+"""Likewise the panels (tables, side panels, dialogs) texts are drawn in: a text that starts inside
+a panel must end inside it."""
+
+
+def record_panel(rect: pygame.Rect) -> None:
+    """Note a drawn panel's rectangle for the layout tests (no-op unless :data:`panel_boxes` is a list)."""
+    if panel_boxes is not None:
+        panel_boxes.append(pygame.Rect(rect))
+
+
+def record_text(rect: pygame.Rect, text: str) -> None:
+    """Note a blitted text's rectangle for the layout tests (no-op unless :data:`text_boxes` is a list)."""
+    if text_boxes is not None and text.strip():
+        text_boxes.append((pygame.Rect(rect), text))
+
 
 def render_text(font: pygame.font.Font, text: str, colour: pygame.Color | tuple[int, int, int]) -> pygame.Surface:
     """Rendered text, cached: tables redraw the same strings every frame."""
@@ -159,7 +185,27 @@ def draw_text(
     surf = render_text(font, text, colour)
     rect = surf.get_rect(**{anchor: pos})
     surface.blit(surf, rect)
+    record_text(rect, text)
     return rect
+
+
+def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` pixels (a cell never spills into the next)."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "\u2026")[0] > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026" if text else ""
+
+
+def fit_path(font: pygame.font.Font, path: str, width: int) -> str:
+    """A file path shortened from the left ('\u2026/spectrum-auction/autosave.json') to fit ``width`` pixels."""
+    if font.size(path)[0] <= width:
+        return path
+    parts = path.split("/")
+    while len(parts) > 1 and font.size("\u2026/" + "/".join(parts))[0] > width:
+        parts.pop(0)
+    return fit_text(font, "\u2026/" + "/".join(parts), width)
 
 
 def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
@@ -184,6 +230,6 @@ def draw_wrapped(
     """Draw ``text`` word-wrapped to ``rect``'s width from its top; returns the y below the last line."""
     y = rect.y
     for line in wrap_text(font, text, rect.w):
-        surface.blit(font.render(line, True, colour), (rect.x, y))
+        draw_text(surface, font, line, colour, (rect.x, y))
         y += font.get_linesize()
     return y

@@ -8,14 +8,27 @@ Drawing never changes game state.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pygame
 import pygame_gui
 
 from game.scenario import INFORMATION_POLICIES, Scenario, ScenarioError, load_scenario, shipped_scenarios
 from game.scenario.units import fmt_mhz, fmt_usd
 from game.scenario.value_params import default_market, market_names
-from game.sessions.match import DEFAULT_STRATEGY, HUMAN, Match, MatchSetup, SaveError, Seat, default_save_path, strategy_names
-from game.ui.scene import Scene, draw_text, wrap_text
+from game.sessions.match import (
+    DEFAULT_STRATEGY,
+    HUMAN,
+    Match,
+    MatchSetup,
+    SaveError,
+    Seat,
+    default_save_path,
+    save_in_progress,
+    strategy_names,
+)
+from game.ui.scene import Scene, draw_text, record_panel, wrap_text
 from game.ui.stack import SceneStack
 
 OFF = "Not taking part"
@@ -77,6 +90,8 @@ class SetupScene(Scene):
         self.seed_entry: pygame_gui.elements.UITextEntryLine | None = None
         self.start_button: pygame_gui.elements.UIButton | None = None
         self.resume_button: pygame_gui.elements.UIButton | None = None
+        self.resume_menu: pygame_gui.elements.UIDropDownMenu | None = None
+        self.resume_choice = ""
         self.quit_button: pygame_gui.elements.UIButton | None = None
         self.rows_y: dict[str, int] = {}
 
@@ -105,6 +120,7 @@ class SetupScene(Scene):
         return MatchSetup(self.scenario_name, seats, int(seed_text), timer, policy, market)
 
     def start(self) -> None:
+        """Start the chosen game; if its save file holds a game in progress, ask first (the old one is kept aside)."""
         if self.seed_entry is not None:
             self.seed_text = self.seed_entry.get_text()
         try:
@@ -113,15 +129,52 @@ class SetupScene(Scene):
         except (ValueError, KeyError) as exc:
             self.error = str(exc)
             return
-        self.app.start_match(match, self.app.save_path or default_save_path())
+        target = self.app.save_path or default_save_path()
+        if target.exists() and save_in_progress(target):
+            kept = target.with_name(target.stem + "-previous" + target.suffix)
 
-    def resume(self) -> None:
-        path = self.app.save_path or default_save_path()
+            def replace() -> None:
+                try:
+                    shutil.copy2(target, kept)
+                except OSError as exc:
+                    self.error = f"could not keep the old game as {kept}: {exc.strerror or exc}"
+                    return
+                self.app.start_match(match, target)
+
+            self.app.confirm(
+                "Replace the game in progress?",
+                f"{target} holds a game that has not finished. A new game saves into the same file.\n"
+                f"If you go on, the old game is kept as {kept.name} (replacing any older copy there).\n"
+                "To play it instead, cancel and press Resume.",
+                "Start new game (Y)", replace, cancel_label="Keep playing it (Esc)",
+            )
+            return
+        self.app.start_match(match, target)
+
+    def saves(self) -> list[Path]:
+        """Save files to resume: the autosave first, then the other saves in its folder, newest first."""
+        auto = self.app.save_path or default_save_path()
+        folder = auto.parent
+        others = sorted(
+            (p for p in folder.glob("*.json") if p != auto) if folder.is_dir() else [],
+            key=lambda p: -p.stat().st_mtime,
+        )
+        return ([auto] if auto.exists() else []) + others
+
+    def resume_saved(self) -> None:
+        """Continue the save chosen beside the Resume button (not ``resume``: that is the scene's un-pause hook)."""
+        saves = self.saves()
+        path = next((p for p in saves if p.name == self.resume_choice), saves[0] if saves else None)
+        if path is None:
+            self.error = "no saved game to resume"
+            return
         try:
             match = Match.load(path)
         except SaveError as exc:
             self.error = str(exc)
             return
+        self.app.notice = (f"Resumed from {path}. The game keeps saving into this file after every bid and round; "
+                           "Esc > Save as\u2026 continues in another file instead.")
         self.app.start_match(match, path)
 
     def set_scenario(self, name: str) -> None:
@@ -210,12 +263,23 @@ class SetupScene(Scene):
             pygame.Rect(w - pad - sw, by, sw, bh), "Start auction (Enter)", manager=m, container=root,
             object_id=pygame_gui.core.ObjectID(object_id="#start", class_id="@primary"),
         )
+        saves = self.saves()
         self.resume_button = pygame_gui.elements.UIButton(
-            pygame.Rect(w - 2 * pad - 2 * sw, by, sw, bh), "Resume autosave", manager=m, container=root,
-            tool_tip_text=str(self.app.save_path or default_save_path()),
+            pygame.Rect(w - 2 * pad - 2 * sw, by, sw, bh), "Resume", manager=m, container=root,
+            tool_tip_text="Continue the saved game chosen beside",
         )
-        if not (self.app.save_path or default_save_path()).exists():
+        names = [p.name for p in saves] or ["no saved game"]
+        if self.resume_choice not in names:
+            self.resume_choice = names[0]
+        mw = int(u * 14)
+        self.resume_menu = pygame_gui.elements.UIDropDownMenu(
+            list[str | tuple[str, str]](names), self.resume_choice,
+            pygame.Rect(w - 3 * pad - 2 * sw - mw, by + (bh - eh) // 2, mw, eh), manager=m, container=root,
+            expand_on_option_click=True,
+        )
+        if not saves:
             self.resume_button.disable()  # type: ignore[no-untyped-call]
+            self.resume_menu.disable()  # type: ignore[no-untyped-call]
         self.quit_button = pygame_gui.elements.UIButton(
             pygame.Rect(pad, by, int(u * 7), bh), "Quit", manager=m, container=root
         )
@@ -239,10 +303,18 @@ class SetupScene(Scene):
                 self.policy_label = text
             elif el is self.market_menu:
                 self.market_label = text
+            elif el is self.resume_menu:
+                self.resume_choice = text
             self.error = ""
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element is self.seed_entry:
             self.seed_text = event.text
+            # Checked as typed: a bad seed says so at once, and the message goes once it is fixed.
+            seed_ok = self.seed_text.strip().isdigit()
+            if seed_ok and self.error.startswith("seed"):
+                self.error = ""
+            elif not seed_ok:
+                self.error = f"seed must be a whole number, got {self.seed_text!r}"
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element in self.command_entries:
             self.commands[self.command_entries[event.ui_element]] = event.text
@@ -251,7 +323,7 @@ class SetupScene(Scene):
             if event.ui_element is self.start_button:
                 self.start()
             elif event.ui_element is self.resume_button:
-                self.resume()
+                self.resume_saved()
             elif event.ui_element is self.quit_button:
                 self.app.quit()
             return True
@@ -312,11 +384,14 @@ class SetupScene(Scene):
             if y is not None:
                 draw_text(surface, f.body, label, c["muted"], (pad, y + mid), "midleft")
         y = self.rows_y.get("_market", y0) + int(u * 2.4)
+        need = " and ".join(f"{n} lots of {b} MHz" for b, n in s.rules.obligation.min_lots.items())
         hints = [
             "Information: 'aggregate' shows each band's total demand after a round; 'excess-only' only whether it exceeded supply.",
             "Market: the rivals' values and budgets. 'calibrated' plays like the 2026 auction (near reserve, a few rounds); "
             "'cautious' is cooler, 'competitive' the hot market of before the calibration.",
-            "Round timer: when it runs out your demand is maintained. Several human seats play hot-seat on this computer.",
+            "Round timer: a timer never excludes anyone. When it runs out your demand is maintained"
+            + (f"; in round 1 an incumbent gets the obligation minimum ({need}) entered instead" if need else "")
+            + ". Several human seats play hot-seat on this computer.",
         ]
         for hint in hints:
             for line in wrap_text(f.small, hint, left_w):
@@ -333,6 +408,7 @@ class SetupScene(Scene):
         rw = w - x - pad
         box = pygame.Rect(x, y0, rw, h - y0 - 2 * pad - int(u * 2.6))
         pygame.draw.rect(surface, c["panel"], box)
+        record_panel(box)
         pygame.draw.rect(surface, c["line"], box, 1)
         ix, iw = x + u, rw - 2 * u
         ty = box.y + int(u * 0.5)

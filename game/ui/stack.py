@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 import pygame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pygame_gui
 
     from game.engine.allocation import AllocationOutcome
@@ -35,6 +37,8 @@ class SceneStack(Protocol):
     manager: pygame_gui.UIManager
     match: Match | None
     notice: str
+    notices: dict[str, str]
+    handed_to: str | None
     results_seen: set[tuple[str, int]]
     save_path: Path | None
     scenes: list[Scene]
@@ -60,6 +64,15 @@ class SceneStack(Protocol):
     def close_round_when_ready(self) -> bool: ...
 
     def open_menu(self) -> None: ...
+
+    def confirm(
+        self, title: str, message: str, confirm_label: str, on_confirm: Callable[[], object], *,
+        cancel_label: str = "Cancel (Esc)", danger: bool = True,
+    ) -> None: ...
+
+    def prompt(
+        self, title: str, message: str, initial: str, ok_label: str, on_ok: Callable[[str], str | None]
+    ) -> None: ...
 
     def save_game(self, path: Path | None = None) -> Path: ...
 
