@@ -82,9 +82,9 @@ def _isolating_sandbox() -> bool:
 
 
 def test_f_rewriting_the_results_during_bid_leaves_them_intact(tmp_path: Path) -> None:
-    """In-process discovery (gc) must find nothing; /proc discovery is stopped by the OS sandbox (docs/SANDBOX.md)."""
+    """In-process discovery (gc) must find nothing; /proc discovery is stopped by the OS sandbox (docs/PROTOCOL.md#the-sandbox)."""
     if not _isolating_sandbox():
-        pytest.skip("the sandbox in force is 'rlimits only': files and /proc are the OS sandbox's part (docs/SANDBOX.md)")
+        pytest.skip("the sandbox in force is 'rlimits only': files and /proc are the OS sandbox's part (docs/PROTOCOL.md#the-sandbox)")
     tournament(tmp_path, ("rewritedb", "truthful"), modules=(str(ATTACKS / "rewrite_db.py"),), auctions=2)
     for _, _, _, _, _, value, utility in seats(tmp_path):
         assert utility != 10**12 and utility <= value

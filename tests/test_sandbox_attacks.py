@@ -45,7 +45,7 @@ def _namespaces_work() -> bool:
     return True
 
 
-isolation = pytest.mark.skipif(not _namespaces_work(), reason="no namespaces here: the sandbox falls back (docs/SANDBOX.md)")
+isolation = pytest.mark.skipif(not _namespaces_work(), reason="no namespaces here: the sandbox falls back (docs/PROTOCOL.md#the-sandbox)")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="namespaces are Linux's")

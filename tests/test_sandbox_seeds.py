@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 BIG_SEED = 0x3A5F_17C2_9B04_6E11
-"""An unguessable seed, so that enumerating small seeds is not the attack that wins (see docs/SANDBOX.md)."""
+"""An unguessable seed, so that enumerating small seeds is not the attack that wins (see docs/PROTOCOL.md#the-sandbox)."""
 
 
 def _candidates(rng: np.random.Generator) -> list[int]:

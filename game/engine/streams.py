@@ -16,7 +16,7 @@ What this does not do: make a guessable seed secret. An agent that knows
 its own values or generator and the public code can try seeds 0, 1, 2, ...
 until one reproduces them; the one-way function only makes that as hard as
 the seed space is large. Competitive runs need an unguessable seed (see
-``docs/SANDBOX.md``). Pure Python + numpy; never imports pygame.
+``docs/PROTOCOL.md#the-sandbox``). Pure Python + numpy; never imports pygame.
 """
 
 from __future__ import annotations

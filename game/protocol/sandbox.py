@@ -11,7 +11,7 @@ limits (address space, CPU time, processes). It cannot see the platform's
 processes or files, or reach any network. Where the namespaces cannot be
 made (another OS, a kernel or container without them) it falls back to what
 is possible and says so loudly, once per run, and in :attr:`Sandboxed.mechanism`.
-See ``docs/SANDBOX.md``.
+See "The sandbox" in ``docs/PROTOCOL.md``.
 
 Stderr goes to a per-seat log through a pump thread that keeps at most
 ``stderr_bytes`` and drops the rest. The parent enforces wall-clock limits
@@ -332,7 +332,7 @@ def _launch_jail(
     if not box.isolated:
         warn_once(
             f"{report.get('warning')}; agents run with {box.mechanism} only, without namespaces"
-            " (docs/SANDBOX.md says what that leaves open)"
+            " (docs/PROTOCOL.md#the-sandbox says what that leaves open)"
         )
     return box
 
