@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from game.economics import bandsolve
 from game.economics.values import Valuation
 from game.engine.allocation import AllocationOutcome
 from game.engine.rules import BidderLimits
@@ -47,6 +48,10 @@ class WelfareOptimum:
 
     lots: Mapping[str, Mapping[str, int]]
     welfare_usd: int
+    """Sum of the bidders' values for their lots (less the lots' reserves when ``net_of_reserve``)."""
+    net_of_reserve: bool = False
+    solver: str = "highs"
+    """Which method found it: "bands" (:mod:`game.economics.bandsolve`) or "highs" (the MILP)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,15 @@ def _check_valuations(scenario: Scenario, valuations: Mapping[str, Valuation]) -
 
 
 def _lot_limits(limits: BidderLimits, k: int) -> int:
-    """Most lots of band ``k`` the per-band cap allows a bidder on its own (ignoring other bands)."""
+    """Most lots of band ``k`` the caps allow a bidder on its own (ignoring what it takes in other bands).
+
+    A bidder whose holdings are already over the overall cap or a band's cap
+    may win nothing at all: bid entry refuses every bundle but the empty one
+    (:meth:`BidderLimits.within_caps`). Over the low-band cap, it may still win
+    bands outside the low band.
+    """
+    if limits.overall_base > limits.overall_cap or any(most < 0 for most in limits.capped_lots):
+        return 0
     lot = limits.lot_tenths[k]
     most = limits.scenario.bands[k].lots
     cap = limits.band_cap[k]
@@ -147,6 +160,25 @@ def _lot_limits(limits: BidderLimits, k: int) -> int:
     if limits.is_low[k]:
         most = min(most, max(0, (limits.low_cap - limits.low_base) // lot))
     return most
+
+
+def _band_values(valuation: Valuation, band: Band, net_of_reserve: bool) -> tuple[int, ...]:
+    """What n = 0..supply lots of ``band`` are worth to the bidder; less n x reserve when ``net_of_reserve``."""
+    values = valuation.band_values[band.id]
+    if not net_of_reserve:
+        return values
+    reserve = band.reserve_usd
+    return tuple(v - n * reserve for n, v in enumerate(values))
+
+
+def allocation_value(
+    scenario: Scenario, valuation: Valuation, lots: Mapping[str, int], *, net_of_reserve: bool = False
+) -> int:
+    """A bidder's value for ``lots``; less the reserve of every lot when ``net_of_reserve``."""
+    value = valuation.value(lots)
+    if net_of_reserve:
+        value -= sum(scenario.band(band).reserve_usd * n for band, n in lots.items() if n)
+    return value
 
 
 def _candidates(values: tuple[int, ...], most: int) -> list[int]:
@@ -195,7 +227,10 @@ class _Model:
 
 
 def _build_model(
-    scenario: Scenario, valuations: Mapping[str, Valuation], limits: Mapping[str, BidderLimits]
+    scenario: Scenario,
+    valuations: Mapping[str, Valuation],
+    limits: Mapping[str, BidderLimits],
+    net_of_reserve: bool = False,
 ) -> _Model:
     bidders = list(valuations)
     bands = scenario.bands
@@ -204,7 +239,7 @@ def _build_model(
     groups: list[tuple[int, ...]] = []
     for i, b in enumerate(bidders):
         for k, band in enumerate(bands):
-            band_values = valuations[b].band_values[band.id]
+            band_values = _band_values(valuations[b], band, net_of_reserve)
             options = _candidates(band_values, _lot_limits(limits[b], k))
             if not options:
                 continue
@@ -279,6 +314,8 @@ def _solve(model: _Model, gain: np.ndarray, cuts: list[tuple[np.ndarray, float]]
         a = np.vstack([a, *(row for row, _ in cuts)])
         lower = np.concatenate([lower, [bound for _, bound in cuts]])
         upper = np.concatenate([upper, np.full(len(cuts), np.inf)])
+    from scipy.optimize import Bounds, LinearConstraint, milp  # only the reference and the fallback need scipy
+
     n_cols = len(model.columns)
     with _quiet_fds():
         result = milp(
@@ -333,8 +370,10 @@ def _exact_optimum(model: _Model, feasible: Callable[[tuple[int, ...]], bool]) -
     raise RuntimeError(f"HiGHS did not settle on a welfare optimum in {_MAX_SOLVES} solves")
 
 
-def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) -> WelfareOptimum:
-    """The welfare-maximising allocation of the scenario's lots among the bidders in ``valuations``.
+def optimal_allocation(
+    scenario: Scenario, valuations: Mapping[str, Valuation], *, net_of_reserve: bool = False
+) -> WelfareOptimum:
+    """The welfare-maximising allocation found by HiGHS: the reference, and the fallback of :func:`welfare_optimum`.
 
     Binary ``y[b, k, n]`` = 1 when bidder ``b`` holds ``n`` lots of band ``k``
     (at most one ``n`` per bidder and band; none chosen means 0 lots). Maximise
@@ -375,7 +414,7 @@ def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) 
     limits = {b: BidderLimits(scenario, scenario.bidder(b)) for b in bidders}
     empty = {b: {band.id: 0 for band in bands} for b in bidders}
 
-    model = _build_model(scenario, valuations, limits)
+    model = _build_model(scenario, valuations, limits, net_of_reserve)
     lots = {b: dict(bundle) for b, bundle in empty.items()}
     if model.groups:
 
@@ -383,8 +422,92 @@ def optimal_allocation(scenario: Scenario, valuations: Mapping[str, Valuation]) 
             return not _fits(scenario, limits, _lots_of(model, choice, bidders, bands))
 
         lots = _lots_of(model, _exact_optimum(model, feasible), bidders, bands)
-    welfare = sum(valuations[b].value(lots[b]) for b in bidders)
-    return WelfareOptimum(lots=lots, welfare_usd=welfare)
+    welfare = sum(allocation_value(scenario, valuations[b], lots[b], net_of_reserve=net_of_reserve) for b in bidders)
+    return WelfareOptimum(lots=lots, welfare_usd=welfare, net_of_reserve=net_of_reserve, solver="highs")
+
+
+Method = Literal["auto", "bands", "highs"]
+METHODS: tuple[Method, ...] = ("auto", "bands", "highs")
+
+_STATE_LIMIT = 100_000
+"""States of the bounded programme before :func:`welfare_optimum` hands an instance to HiGHS (see docs/METRICS.md)."""
+
+
+def band_problem(
+    scenario: Scenario, valuations: Mapping[str, Valuation], *, net_of_reserve: bool = False
+) -> bandsolve.Problem:
+    """The instance for :mod:`game.economics.bandsolve`: values per bidder and band, and the caps that span bands.
+
+    Per bidder and band, quantities run from 0 to the most the per-band cap,
+    the supply and each cap on its own allow (:func:`_lot_limits`); a quantity
+    worth no more than a smaller one is left out (:func:`_candidates`: the
+    smaller one uses less of everything). The overall cap couples every band
+    and the low-band cap every low band on sale; a coupling is kept only
+    where the bidder's largest quantities could break it.
+    """
+    bands = scenario.bands
+    values: list[tuple[tuple[int, ...], ...]] = []
+    couplings: list[bandsolve.Coupling] = []
+    for i, b in enumerate(valuations):
+        limits = BidderLimits(scenario, scenario.bidder(b))
+        rows: list[tuple[int, ...]] = []
+        most = [_lot_limits(limits, k) for k in range(len(bands))]
+        for k, band in enumerate(bands):
+            band_values = _band_values(valuations[b], band, net_of_reserve)
+            keep = _candidates(band_values, most[k])
+            most[k] = keep[-1] if keep else 0
+            kept = set(keep)
+            rows.append(tuple(v if n == 0 or n in kept else bandsolve.NEG for n, v in enumerate(band_values[: most[k] + 1])))
+        values.append(tuple(rows))
+        for weights, capacity in (
+            (limits.lot_tenths, limits.overall_cap - limits.overall_base),
+            (limits.low_lot_tenths, limits.low_cap - limits.low_base),
+        ):
+            counted = [k for k, w in enumerate(weights) if w and most[k]]
+            if len(counted) > 1 and sum(weights[k] * most[k] for k in counted) > capacity:
+                couplings.append(bandsolve.Coupling(i, tuple(weights), capacity))
+    return bandsolve.Problem(tuple(b.lots for b in bands), tuple(values), tuple(couplings))
+
+
+def welfare_optimum(
+    scenario: Scenario,
+    valuations: Mapping[str, Valuation],
+    *,
+    net_of_reserve: bool = False,
+    method: Method = "auto",
+) -> WelfareOptimum:
+    """The welfare-maximising allocation, exact to the dollar, by band (milliseconds) or by HiGHS.
+
+    ``method``: ``"bands"`` is :mod:`game.economics.bandsolve` (per-band
+    programmes, branch and bound on the caps that span bands); ``"highs"`` is
+    :func:`optimal_allocation`; ``"auto"`` (default) is ``"bands"``, handing
+    the instance to HiGHS if the branch and bound needs more than
+    ``_STATE_LIMIT`` states. Either way the answer is checked against supply
+    and caps in integers and its welfare recomputed from the valuations.
+    ``net_of_reserve``: each lot is worth its value less its band's reserve
+    (the seller keeps an unsold lot, worth its reserve to it), so a lot worth
+    less than its reserve stays unsold.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method {method!r}: expected one of {', '.join(METHODS)}")
+    _check_valuations(scenario, valuations)
+    if method == "highs":
+        return optimal_allocation(scenario, valuations, net_of_reserve=net_of_reserve)
+    problem = band_problem(scenario, valuations, net_of_reserve=net_of_reserve)
+    try:
+        solution = bandsolve.solve(problem, state_limit=_STATE_LIMIT)
+    except bandsolve.SearchLimit:
+        if method == "bands":
+            raise
+        return optimal_allocation(scenario, valuations, net_of_reserve=net_of_reserve)
+    bidders = list(valuations)
+    lots = {b: {band.id: n for band, n in zip(scenario.bands, solution.lots[i], strict=True)} for i, b in enumerate(bidders)}
+    limits = {b: BidderLimits(scenario, scenario.bidder(b)) for b in bidders}
+    problems = _fits(scenario, limits, lots)
+    welfare = sum(allocation_value(scenario, valuations[b], lots[b], net_of_reserve=net_of_reserve) for b in bidders)
+    if problems or welfare != solution.welfare:
+        raise RuntimeError(f"the band solver's allocation does not check out: {'; '.join(problems) or 'welfare differs'}")
+    return WelfareOptimum(lots=lots, welfare_usd=welfare, net_of_reserve=net_of_reserve, solver="bands")
 
 
 def evaluate(
