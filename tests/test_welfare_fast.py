@@ -115,7 +115,7 @@ def test_holdings_over_a_band_cap_win_nothing() -> None:
     }
     assert BidderLimits(scenario, scenario.bidder("b0")).cap_refusals([0, 1])
     for method in ("bands", "highs"):
-        optimum = welfare_optimum(scenario, valuations, method=method)  # type: ignore[arg-type]
+        optimum = welfare_optimum(scenario, valuations, method=method)
         assert optimum.lots["b0"] == {"A": 0, "B": 0}
         assert optimum.welfare_usd == 4 == brute_force_welfare(scenario, valuations)
 
