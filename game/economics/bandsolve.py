@@ -94,6 +94,8 @@ class _Search:
         self.prefix = [self._free_prefix(k) for k in range(self.n_bands)]
         self.best = 0
         self.best_lots: tuple[tuple[int, ...], ...] = tuple((0,) * self.n_bands for _ in range(self.n_bidders))
+        self._chains: list[dict[tuple[tuple[int, int], ...], tuple[list[int], list[int]]]] = [{} for _ in range(self.n_bands)]
+        self._table_cache: dict[int, tuple[list[list[int]], list[list[tuple[int, int, int]]], list[list[int]]]] = {}
 
     # ------------------------------------------------------------ band programmes
 
@@ -117,13 +119,24 @@ class _Search:
                     row[k] += x * w
         return price
 
+    def _chain(self, k: int, members: tuple[tuple[int, int], ...]) -> tuple[list[int], list[int]]:
+        """Band k's programme after the coupled bidders ``members`` ((bidder, price per lot), in order).
+
+        Memoised on the members and their prices: a price search changes one
+        bidder's price at a time, so the programme up to that bidder is reused.
+        """
+        memo = self._chains[k]
+        found = memo.get(members)
+        if found is None:
+            f = self._chain(k, members[:-1])[0] if len(members) > 1 else self.prefix[k][0]
+            i, price = members[-1]
+            found = memo[members] = _step(f, self.p.values[i][k], price, self.p.supply[k])
+        return found
+
     def _others(self, k: int, price: list[list[int]], skip: int) -> list[int]:
         """Band k's programme over every bidder but ``skip``: best priced welfare with at most s lots."""
-        f = self.prefix[k][0]
-        for i in self.coupled:
-            if i != skip:
-                f = _step(f, self.p.values[i][k], price[i][k], self.p.supply[k])[0]
-        return f
+        members = tuple((i, price[i][k]) for i in self.coupled if i != skip)
+        return self._chain(k, members)[0] if members else self.prefix[k][0]
 
     def relax(self, lam: Sequence[int]) -> tuple[int, list[list[int]]]:
         """``UB(lam)`` and the priced optimum it comes from (lots[bidder][band])."""
@@ -132,12 +145,9 @@ class _Search:
         lots = [[0] * self.n_bands for _ in range(self.n_bidders)]
         for k in range(self.n_bands):
             supply = self.p.supply[k]
-            f = self.prefix[k][0]
-            args: list[list[int]] = []
-            for i in self.coupled:
-                f, arg = _step(f, self.p.values[i][k], price[i][k], supply)
-                args.append(arg)
-            total += f[supply]
+            members = tuple((i, price[i][k]) for i in self.coupled)
+            args = [self._chain(k, members[: r + 1])[1] for r in range(len(members))]
+            total += (self._chain(k, members)[0] if members else self.prefix[k][0])[supply]
             s = supply
             for idx in range(len(self.coupled) - 1, -1, -1):
                 n = args[idx][s]
@@ -199,12 +209,25 @@ class _Search:
     # ------------------------------------------------------------ prices
 
     def prices(self) -> list[int]:
-        """Prices on the couplings that make ``UB`` small: a line search on one price at a time, two passes."""
+        """Prices on the couplings that make ``UB`` small: a line search on one price at a time, two passes.
+
+        A price is searched again only if another price moved since its last
+        search (else the answer would be the same), and a cap kept at price 0
+        is not searched at all (the search would return 0 at once).
+        """
         lam = [0] * len(self.p.couplings)
+        searched_at: dict[int, tuple[int, ...]] = {}
         for _ in range(2):
             moved = False
+            excess = self.excess(self.relax(lam)[1])
             for j in range(len(lam)):
+                if excess[j] <= 0 and lam[j] == 0:
+                    continue
+                others = tuple(x for jj, x in enumerate(lam) if jj != j)
+                if searched_at.get(j) == others:
+                    continue
                 x = self._line_search(lam, j)
+                searched_at[j] = others
                 moved = moved or x != lam[j]
                 lam[j] = x
             if not moved:
@@ -328,15 +351,8 @@ class _Search:
         """
         supply = self.p.supply[k]
         f0 = self.prefix[k][0]
-        options = []
-        for i in self.coupled:
-            values = self.p.values[i][k]
-            pr = price[i][k]
-            options.append([(n, v - pr * n, v) for n, v in enumerate(values) if v > _FLOOR and n <= supply])
+        options, back = self._tables(k, price)
         t = len(options)
-        back: list[list[int]] = [f0] * (t + 1)
-        for r in range(t - 1, -1, -1):
-            back[r] = _step(back[r + 1], (), 0, supply, options[r])[0]
         top = back[0][supply]
         found: list[tuple[int, tuple[int, ...], int, int]] = []
         chosen: list[int] = []
@@ -376,6 +392,24 @@ class _Search:
                             grown |= bits << (w * n)
                     bits = grown & mask
         return reach
+
+    def _tables(self, k: int, price: list[list[int]]) -> tuple[list[list[tuple[int, int, int]]], list[list[int]]]:
+        """Band k's options per coupled bidder (n, priced value, value) and its programme run from the back."""
+        cached = self._table_cache.get(k)
+        if cached is not None and cached[0] is price:
+            return cached[1], cached[2]
+        supply = self.p.supply[k]
+        options = []
+        for i in self.coupled:
+            values = self.p.values[i][k]
+            pr = price[i][k]
+            options.append([(n, v - pr * n, v) for n, v in enumerate(values) if v > _FLOOR and n <= supply])
+        t = len(options)
+        back: list[list[int]] = [self.prefix[k][0]] * (t + 1)
+        for r in range(t - 1, -1, -1):
+            back[r] = _step(back[r + 1], (), 0, supply, options[r])[0]
+        self._table_cache[k] = (price, options, back)
+        return options, back
 
     def _programme(self, price: list[list[int]], limit: int, room: int) -> int:
         """The best allocation whose shortfalls add up to at most ``limit``, offered as incumbent; states built.
