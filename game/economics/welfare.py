@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
@@ -71,19 +71,72 @@ class BidderWelfare:
     """What the bidder holds in the welfare-maximising allocation."""
     assignment_payment_usd: int = 0
     """Positioning (assignment-stage) prices paid on top of the lots' price."""
+    optimal_lots_net_of_reserve: Mapping[str, int] = field(default_factory=dict)
+    """What the bidder holds in the best allocation of values net of reserve (the headline's optimum)."""
+
+
+SURPLUS = "surplus_over_reserve"
+LIQUID = "liquid_welfare"
+GROSS = "gross_value"
+MEASURES = (SURPLUS, LIQUID, GROSS)
+"""The efficiency measures, the headline first (docs/METRICS.md)."""
+
+DEFINITIONS: Mapping[str, str] = {
+    SURPLUS: "sum over lots won of (value - reserve), over the same for the best feasible allocation "
+    "(values net of reserve: a lot worth less than its reserve stays unsold); the seller values an unsold lot at its reserve",
+    LIQUID: "sum over bidders of min(value won, budget), over an upper bound on the best feasible such sum: "
+    "min(optimal welfare, sum over bidders of min(budget, best value alone)); exact when some allocation at hand reaches it",
+    GROSS: "sum of the winners' values, over the best feasible sum of values (ignores reserves and budgets)",
+}
+
+
+@dataclass(frozen=True)
+class EfficiencyMeasure:
+    """One way to score an outcome against the best feasible allocation: numerator / denominator, in USD."""
+
+    name: str
+    numerator_usd: int
+    denominator_usd: int
+    ratio: Fraction
+    """numerator / denominator exactly; 1 when both are 0, 0 when only the denominator is."""
+    denominator_exact: bool = True
+    """False: the denominator is an upper bound of the optimum, so ``ratio`` is a lower bound of the true ratio."""
+
+    @property
+    def definition(self) -> str:
+        return DEFINITIONS[self.name]
+
+
+def _ratio(numerator: int, denominator: int) -> Fraction:
+    # Selling nothing is always feasible, so a denominator is never negative. When it is 0 nothing beats selling
+    # nothing: an outcome that also came to 0 is as good as it gets (1), one that lost value scores 0.
+    if denominator > 0:
+        return Fraction(numerator, denominator)
+    return Fraction(1) if numerator >= 0 else Fraction(0)
 
 
 @dataclass(frozen=True)
 class EfficiencyReport:
-    """Welfare of an auction outcome against the optimum."""
+    """Welfare of an auction outcome against the optimum, by three measures (docs/METRICS.md)."""
 
     welfare_usd: int
-    """Sum of the winners' values for what they won."""
+    """Sum of the winners' values for what they won (gross of reserves and budgets)."""
     optimal_welfare_usd: int
+    """The best feasible sum of values (the gross optimum)."""
     efficiency: Fraction
-    """welfare / optimal welfare, exactly; 1 when the optimal welfare is 0."""
+    """The headline: surplus over reserve (``measures["surplus_over_reserve"].ratio``)."""
     bidders: Mapping[str, BidderWelfare]
     optimum: WelfareOptimum
+    """The gross optimum (values alone)."""
+    net_optimum: WelfareOptimum
+    """The optimum of values net of reserve: the headline's best feasible allocation."""
+    measures: Mapping[str, EfficiencyMeasure]
+    """Every measure by name, in :data:`MEASURES` order."""
+
+    @property
+    def gross_efficiency(self) -> Fraction:
+        """Kept from before the headline changed: welfare / optimal welfare."""
+        return self.measures[GROSS].ratio
 
 
 @contextmanager
@@ -510,6 +563,39 @@ def welfare_optimum(
     return WelfareOptimum(lots=lots, welfare_usd=welfare, net_of_reserve=net_of_reserve, solver="bands")
 
 
+def liquid_welfare(valuations: Mapping[str, Valuation], lots: Mapping[str, Mapping[str, int]]) -> int:
+    """Sum over bidders of min(value of ``lots``, budget): what each could pay for what it holds, capped by its value."""
+    return sum(min(valuations[b].value(bundle), valuations[b].budget_usd) for b, bundle in lots.items())
+
+
+def liquid_welfare_bound(
+    scenario: Scenario, valuations: Mapping[str, Valuation], gross_optimum: WelfareOptimum
+) -> int:
+    """An upper bound of the best liquid welfare: ``min(W*, sum_b min(budget_b, best value of b alone))``.
+
+    Any allocation's liquid welfare is at most its welfare (so at most the
+    gross optimum ``W*``) and, bidder by bidder, at most the budget and at
+    most what the bidder could get with every lot to itself under its caps.
+    The exact optimum would need its own search: the budget cap makes the
+    objective non-additive across bands (see docs/METRICS.md).
+    """
+    alone = 0
+    for b, valuation in valuations.items():
+        budget = max(0, valuation.budget_usd)
+        limits = BidderLimits(scenario, scenario.bidder(b))
+        # One band alone always fits the caps (_lot_limits); if one band already reaches the budget, so does the best.
+        one_band = max((valuation.band_values[band.id][_lot_limits(limits, k)] for k, band in enumerate(scenario.bands)), default=0)
+        if one_band >= budget:
+            alone += budget
+        else:
+            alone += min(budget, welfare_optimum(scenario, {b: valuation}).welfare_usd)
+    return min(gross_optimum.welfare_usd, alone)
+
+
+def _reserve_of(scenario: Scenario, lots: Mapping[str, int]) -> int:
+    return sum(scenario.band(band).reserve_usd * n for band, n in lots.items() if n)
+
+
 def evaluate(
     scenario: Scenario,
     valuations: Mapping[str, Valuation],
@@ -517,9 +603,9 @@ def evaluate(
     *,
     assignment_payments: Mapping[str, int] | None = None,
 ) -> EfficiencyReport:
-    """Welfare, optimal welfare, efficiency and per-bidder value, payment and utility of an outcome.
+    """Welfare, the three efficiency measures and per-bidder value, payment and utility of an outcome.
 
-    The optimum is taken over the bidders that took part (those in the
+    The optima are taken over the bidders that took part (those in the
     outcome), including any excluded under the round-1 obligation: they
     could have held spectrum had they bid. ``assignment_payments`` are the
     positioning prices each bidder paid on top: money out of its pocket, so
@@ -529,7 +615,8 @@ def evaluate(
     if missing:
         raise WelfareError(f"no valuation for bidder(s) {', '.join(missing)}; every bidder in the outcome needs one")
     taking_part = {b: valuations[b] for b in outcome.lots}
-    optimum = optimal_allocation(scenario, taking_part)
+    optimum = welfare_optimum(scenario, taking_part)
+    net_optimum = welfare_optimum(scenario, taking_part, net_of_reserve=True)
     per_bidder: dict[str, BidderWelfare] = {}
     for bidder, won in outcome.lots.items():
         value = taking_part[bidder].value(won)
@@ -545,28 +632,57 @@ def evaluate(
             utility_usd=value - payment - positions - forfeited,
             optimal_lots=dict(optimum.lots[bidder]),
             assignment_payment_usd=positions,
+            optimal_lots_net_of_reserve=dict(net_optimum.lots[bidder]),
         )
     welfare = sum(w.value_usd for w in per_bidder.values())
-    efficiency = Fraction(1) if optimum.welfare_usd == 0 else Fraction(welfare, optimum.welfare_usd)
+    surplus = welfare - sum(_reserve_of(scenario, won) for won in outcome.lots.values())
+    liquid = liquid_welfare(taking_part, outcome.lots)
+    liquid_bound = liquid_welfare_bound(scenario, taking_part, optimum)
+    # The bound is the optimum when an allocation at hand reaches it.
+    liquid_exact = liquid_bound == max(liquid, liquid_welfare(taking_part, optimum.lots), liquid_welfare(taking_part, net_optimum.lots))
+    measures = {
+        SURPLUS: EfficiencyMeasure(SURPLUS, surplus, net_optimum.welfare_usd, _ratio(surplus, net_optimum.welfare_usd)),
+        LIQUID: EfficiencyMeasure(LIQUID, liquid, liquid_bound, _ratio(liquid, liquid_bound), denominator_exact=liquid_exact),
+        GROSS: EfficiencyMeasure(GROSS, welfare, optimum.welfare_usd, _ratio(welfare, optimum.welfare_usd)),
+    }
     return EfficiencyReport(
         welfare_usd=welfare,
         optimal_welfare_usd=optimum.welfare_usd,
-        efficiency=efficiency,
+        efficiency=measures[SURPLUS].ratio,
         bidders=per_bidder,
         optimum=optimum,
+        net_optimum=net_optimum,
+        measures=measures,
     )
 
 
-def efficiency_json(report: EfficiencyReport) -> dict[str, object]:
-    """JSON-ready figures: top-level efficiency and welfare, and per bidder value, payment and utility.
+def measure_json(measure: EfficiencyMeasure) -> dict[str, object]:
+    """One measure for ``--json``: ratio (float, 6 places), numerator and denominator in USD, whether exact, definition."""
+    return {
+        "ratio": round(float(measure.ratio), 6),
+        "numerator_usd": measure.numerator_usd,
+        "denominator_usd": measure.denominator_usd,
+        "denominator_exact": measure.denominator_exact,
+        "definition": measure.definition,
+    }
 
-    ``efficiency`` is a float rounded to 6 places (the exact ratio is in the report).
+
+def efficiency_json(report: EfficiencyReport) -> dict[str, object]:
+    """JSON-ready figures: the headline efficiency, every measure, welfare, and per bidder value, payment and utility.
+
+    ``efficiency`` is the headline (surplus over reserve) as a float rounded
+    to 6 places (the exact ratio is in the report); ``efficiency_measures``
+    holds all three. ``welfare_usd``, ``optimal_welfare_usd`` and
+    ``optimal_allocation`` are gross values, as before;
+    ``optimal_allocation_net_of_reserve`` is the headline's best allocation.
     """
     return {
         "efficiency": round(float(report.efficiency), 6),
+        "efficiency_measures": {name: measure_json(m) for name, m in report.measures.items()},
         "welfare_usd": report.welfare_usd,
         "optimal_welfare_usd": report.optimal_welfare_usd,
         "optimal_allocation": {b: dict(lots) for b, lots in report.optimum.lots.items()},
+        "optimal_allocation_net_of_reserve": {b: dict(lots) for b, lots in report.net_optimum.lots.items()},
         "bidders": {
             b: {
                 "value_usd": w.value_usd,
@@ -574,22 +690,36 @@ def efficiency_json(report: EfficiencyReport) -> dict[str, object]:
                 "forfeited_usd": w.forfeited_usd,
                 "utility_usd": w.utility_usd,
                 "optimal_lots": dict(w.optimal_lots),
+                "optimal_lots_net_of_reserve": dict(w.optimal_lots_net_of_reserve),
             }
             for b, w in report.bidders.items()
         },
     }
 
 
+MEASURE_LABELS: Mapping[str, str] = {
+    SURPLUS: "surplus over reserve (headline)",
+    LIQUID: "liquid welfare (values capped at budgets)",
+    GROSS: "gross value (ignores reserves)",
+}
+
+
 def efficiency_text(report: EfficiencyReport) -> str:
     """A short plain-text block for the auction report."""
+    surplus = report.measures[SURPLUS]
     lines = [
-        f"Efficiency {float(report.efficiency):.2%}: welfare {fmt_usd(report.welfare_usd)} "
-        f"of an optimal {fmt_usd(report.optimal_welfare_usd)}",
+        f"Efficiency {float(report.efficiency):.2%}: surplus over reserve {fmt_usd(surplus.numerator_usd)} "
+        f"of an optimal {fmt_usd(surplus.denominator_usd)}",
     ]
+    for name, m in report.measures.items():
+        bound = "" if m.denominator_exact else " (of an upper bound: at least this)"
+        lines.append(
+            f"  {MEASURE_LABELS[name]:<42} {float(m.ratio):7.2%}  {fmt_usd(m.numerator_usd)} of {fmt_usd(m.denominator_usd)}{bound}"
+        )
     width = max((len(b) for b in report.bidders), default=6)
-    lines.append(f"  {'bidder':<{width}}  {'value':>10}  {'payment':>10}  {'utility':>10}  optimal lots")
+    lines.append(f"  {'bidder':<{width}}  {'value':>10}  {'payment':>10}  {'utility':>10}  optimal lots (net of reserve)")
     for b, w in report.bidders.items():
-        optimal = ", ".join(f"{band}:{n}" for band, n in w.optimal_lots.items() if n) or "none"
+        optimal = ", ".join(f"{band}:{n}" for band, n in w.optimal_lots_net_of_reserve.items() if n) or "none"
         payment = w.payment_usd + w.assignment_payment_usd + w.forfeited_usd
         note = " (incl. forfeited deposit)" if w.forfeited_usd else (" (incl. positioning)" if w.assignment_payment_usd else "")
         lines.append(
