@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import itertools
 import json
+import sqlite3
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_welfare import outcome_of, small_scenario
@@ -26,6 +31,8 @@ from game.economics.welfare import (
 )
 from game.engine.rules import BidderLimits
 from game.scenario import Scenario
+from game.tournament import TournamentConfig, run_tournament
+from game.tournament.storage import StorageError
 
 Lots = dict[str, dict[str, int]]
 
@@ -174,3 +181,40 @@ def test_measures_report_in_order() -> None:
     assert tuple(report.measures) == MEASURES
     assert all(isinstance(m.definition, str) for m in report.measures.values())
     assert report.efficiency == 1
+
+
+# ---------------------------------------------------------------- tournament CSV and SQLite
+
+
+def test_tournament_csv_and_sqlite_hold_every_measure(tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    result = run_tournament(
+        TournamentConfig(strategies=("truthful", "reducer"), auctions=2, out_dir=str(out), seed=3, jobs=1, plots=False)
+    )
+    assert result.done == 2
+    with open(out / "auctions.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        assert float(r["efficiency"]) == pytest.approx(int(r["surplus_usd"]) / int(r["optimal_surplus_usd"]), abs=1e-6)
+        assert float(r["liquid_efficiency"]) == pytest.approx(
+            int(r["liquid_welfare_usd"]) / int(r["liquid_welfare_bound_usd"]), abs=1e-6
+        )
+        assert float(r["gross_efficiency"]) == pytest.approx(int(r["welfare_usd"]) / int(r["optimal_welfare_usd"]), abs=1e-6)
+        assert r["liquid_bound_exact"] in ("0", "1")
+        for column in ("efficiency", "liquid_efficiency", "gross_efficiency"):
+            assert float(r[column]) <= 1
+    db = sqlite3.connect(out / "auctions.sqlite")
+    stored = dict(db.execute("SELECT auction, surplus_usd FROM auctions").fetchall())
+    assert stored == {int(r["auction"]): int(r["surplus_usd"]) for r in rows}
+
+
+def test_resuming_a_database_without_the_measures_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "old"
+    config = TournamentConfig(strategies=("truthful",), auctions=1, out_dir=str(out), seed=3, jobs=1, plots=False)
+    run_tournament(config)
+    db = sqlite3.connect(out / "auctions.sqlite")
+    db.execute("ALTER TABLE auctions DROP COLUMN gross_efficiency")
+    db.commit()
+    db.close()
+    with pytest.raises(StorageError, match="older version"):
+        run_tournament(dataclasses.replace(config, auctions=2, resume=True))
