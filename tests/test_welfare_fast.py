@@ -189,11 +189,11 @@ def test_lots_worth_less_than_their_reserve_stay_unsold() -> None:
     assert net.net_of_reserve
 
 
-def test_past_the_state_limit_auto_falls_back_to_highs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_past_the_step_limit_auto_falls_back_to_highs(monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = tightened(PAKISTAN, 200)
     valuations = draw_valuations(scenario, scenario.bidder_ids, 5)
     expected = optimal_allocation(scenario, valuations).welfare_usd
-    monkeypatch.setattr(welfare_module, "_STATE_LIMIT", 0)
+    monkeypatch.setattr(welfare_module, "_STEP_LIMIT", 0)
     with pytest.raises(bandsolve.SearchLimit):
         welfare_optimum(scenario, valuations, method="bands")
     fallback = welfare_optimum(scenario, valuations)

@@ -27,7 +27,8 @@ that band's quantities). Those *couplings* are handled exactly in two steps.
    can beat it by a dollar, else ``limit`` widens (x4) and the search repeats.
 
 Only whole numbers, so the answer is optimal to the dollar. The number of
-states is capped: past it :class:`SearchLimit` is raised and the caller uses
+steps (a partial allocation extended by one band's choice) is capped: past it
+:class:`SearchLimit` is raised and the caller uses
 the reference solver. The module imports only the standard library, so a
 tournament worker loads it at no cost. Never imports pygame.
 """
@@ -40,6 +41,8 @@ from dataclasses import dataclass
 NEG = -(1 << 80)
 """Below any welfare: marks a quantity that is not allowed."""
 _FLOOR = NEG // 2
+_PASSES = 6
+"""Rounds of price searches at most (a round that moves no price ends them)."""
 
 
 @dataclass(frozen=True)
@@ -65,21 +68,21 @@ class Solution:
     welfare: int
     lots: tuple[tuple[int, ...], ...]
     """lots[bidder][band]."""
-    states: int
-    """States the bounded programme built (0: the prices alone proved the answer optimal)."""
+    steps: int
+    """Steps of the bounded programme (0: the prices alone proved the answer optimal)."""
 
 
 class SearchLimit(RuntimeError):
-    """The bounded programme needed more states than allowed; the caller falls back to the reference solver."""
+    """The bounded programme needed more steps than allowed; the caller falls back to the reference solver."""
 
 
-def solve(problem: Problem, *, state_limit: int = 100_000) -> Solution:
-    """The allocation of largest welfare, exactly; raises :class:`SearchLimit` past ``state_limit`` states."""
+def solve(problem: Problem, *, step_limit: int = 200_000) -> Solution:
+    """The allocation of largest welfare, exactly; raises :class:`SearchLimit` past ``step_limit`` steps."""
     if any(len(row) != len(problem.supply) for row in problem.values):
         raise ValueError("every bidder needs values for every band")
     if any(c.capacity < 0 for c in problem.couplings):
         raise ValueError("a coupling's capacity is negative: winning nothing would break it")
-    return _Search(problem).run(state_limit)
+    return _Search(problem).run(step_limit)
 
 
 class _Search:
@@ -217,7 +220,7 @@ class _Search:
         """
         lam = [0] * len(self.p.couplings)
         searched_at: dict[int, tuple[int, ...]] = {}
-        for _ in range(2):
+        for _ in range(_PASSES):
             moved = False
             excess = self.excess(self.relax(lam)[1])
             for j in range(len(lam)):
@@ -321,23 +324,23 @@ class _Search:
 
     # ------------------------------------------------------------ the bounded programme
 
-    def run(self, state_limit: int) -> Solution:
+    def run(self, step_limit: int) -> Solution:
         lam = self.prices()
         ub, lots = self.relax(lam)
         self.offer(lots)
         self.repair(lots)
         price = self._price_table(lam)
         limit = max(1, ub // 256)
-        states = 0
+        steps = 0
         while True:
             gap = ub - self.best - 1
             if gap < 0:
-                return Solution(self.best, self.best_lots, states)
+                return Solution(self.best, self.best_lots, steps)
             limit = min(limit, gap)
-            states += self._programme(price, limit, state_limit - states)
+            steps += self._programme(price, limit, step_limit - steps)
             # Every allocation left out falls short of the bound by more than ``limit``.
             if limit >= gap or self.best >= ub - limit - 1:
-                return Solution(self.best, self.best_lots, states)
+                return Solution(self.best, self.best_lots, steps)
             limit *= 4
 
     def _choices(self, k: int, price: list[list[int]], limit: int) -> list[tuple[int, tuple[int, ...], int, int]]:
@@ -412,7 +415,7 @@ class _Search:
         return options, back
 
     def _programme(self, price: list[list[int]], limit: int, room: int) -> int:
-        """The best allocation whose shortfalls add up to at most ``limit``, offered as incumbent; states built.
+        """The best allocation whose shortfalls add up to at most ``limit``, offered as incumbent; steps taken.
 
         A state's key per coupling is not the usage itself but the usage as
         the rest of the programme can tell it: with headroom ``h = C - usage``,
@@ -432,16 +435,19 @@ class _Search:
         Entry = tuple[int, int, tuple[int, ...], int]  # (shortfall so far, true welfare, previous key, choice)
         layers: list[dict[tuple[int, ...], Entry]] = []
         states: dict[tuple[int, ...], Entry] = {(0,) * n_couplings: (0, 0, (), -1)}
-        count = 0
+        work = sum(len(c) for c in choices)
         for k in range(self.n_bands):
             deltas = [tuple(c.weights[k] * lots[o] for c, o in zip(couplings, owners, strict=True)) for _, lots, _, _ in choices[k]]
             canon: list[dict[int, int]] = [{} for _ in range(n_couplings)]
             after = reach[k]
             nxt: dict[tuple[int, ...], Entry] = {}
             for key, (spent, value, _, _) in states.items():
+                if work > room:
+                    raise SearchLimit(f"the bounded programme needed more than {room} steps")
                 for idx, (rc, _, _, true) in enumerate(choices[k]):
                     if spent + rc > limit:
                         break
+                    work += 1
                     new: list[int] = []
                     for j in range(n_couplings):
                         used = key[j] + deltas[idx][j]
@@ -459,9 +465,6 @@ class _Search:
                         old = nxt.get(nk)
                         if old is None or value + true > old[1]:
                             nxt[nk] = (spent + rc, value + true, key, idx)
-            count += len(nxt)
-            if count > room:
-                raise SearchLimit(f"the bounded programme needed more than {room} states")
             layers.append(nxt)
             states = nxt
         if states:
@@ -475,7 +478,7 @@ class _Search:
                 self._fill_free(k, left, lots)
                 key = previous
             self.offer(lots)
-        return count
+        return work
 
 
 def _step(
