@@ -1,13 +1,22 @@
 """Allocative efficiency: the welfare-maximising allocation and how close an auction came to it.
 
-The optimum is exact: a 0/1 integer programme solved by HiGHS through
-``scipy.optimize.milp`` with a zero MIP gap, over every allocation of lots
-that respects supply and the spectrum caps (overall, low band, per band, all
-counting existing holdings, exactly as :class:`game.engine.rules.BidderLimits` does
-at bid entry). Budgets are not constraints of welfare: welfare is what the
-spectrum is worth to whoever holds it, not what they can pay for it.
+Two exact optima over every allocation of lots that respects supply and the
+spectrum caps (overall, low band, per band, all counting existing holdings,
+exactly as :class:`game.engine.rules.BidderLimits` does at bid entry): of
+values, and of values net of reserve (an unsold lot is worth its reserve to
+the seller). Budgets are not constraints of welfare: welfare is what the
+spectrum is worth to whoever holds it, not what they can pay for it; liquid
+welfare (values capped at budgets) is reported beside it. The measures and
+why each exists: docs/METRICS.md.
 
-Values run to ~1e10 dollars, so the solver's floating-point answer is only
+:func:`welfare_optimum` solves by band (:mod:`game.economics.bandsolve`,
+milliseconds, standard library only) and hands an instance it cannot take
+to :func:`optimal_allocation`, the reference: a 0/1 integer programme solved
+by HiGHS through ``scipy.optimize.milp`` with a zero MIP gap. scipy is
+imported only when HiGHS runs (it costs about a second), so tournament
+workers that import this module stay light.
+
+Values run to ~1e10 dollars, so HiGHS's floating-point answer is only
 used to *choose* an allocation: the choice is rounded to integers, checked
 against supply and caps in integer arithmetic, its welfare recomputed
 exactly from the valuations, and HiGHS is asked again, relative to that
@@ -16,7 +25,6 @@ allocation, until it finds nothing better to the dollar (see
 on os.devnull, so HiGHS's own prints never reach the user. Uses private
 values, so it is run after the auction, never by the engine. Never imports pygame.
 """
-
 from __future__ import annotations
 
 import ctypes
