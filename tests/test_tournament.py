@@ -20,7 +20,7 @@ from game.cli.main import main
 from game.tournament import TournamentConfig, TournamentError, play_one, run_tournament
 from game.tournament.leaderboard import mean_ci95, standings, t975
 from game.tournament.schedule import auction_seed, seating_for, seatings
-from game.tournament.storage import StorageError, csv_row
+from game.tournament.storage import RATIO_COLUMNS, StorageError, csv_row
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "my_agent.py"
@@ -184,8 +184,9 @@ def test_any_auction_can_be_rerun_alone(reference: Path, tmp_path: Path) -> None
         rows = list(csv.reader(f))
     expected = rows[4]
     got = [str(v) for v in csv_row(record, bands)]
-    eff = rows[0].index("efficiency")
-    got[eff] = f"{record.efficiency:.6f}"
+    for column in RATIO_COLUMNS:  # ratios are written with six decimals
+        i = rows[0].index(column)
+        got[i] = f"{float(got[i]):.6f}"
     assert got == expected
 
 

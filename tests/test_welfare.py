@@ -388,7 +388,11 @@ def test_evaluate_reports_welfare_efficiency_and_utility() -> None:
     report = evaluate(scenario, valuations, outcome)
     assert report.welfare_usd == 75
     assert report.optimal_welfare_usd == 160
-    assert report.efficiency == Fraction(75, 160)
+    # The gross-value ratio, kept under its own name; the headline is surplus over reserve (tests/test_welfare_measures.py).
+    assert report.gross_efficiency == Fraction(75, 160)
+    # Every lot's reserve ($1,000) is above its value: the best allocation sells nothing, this one lost $2,925.
+    assert report.measures["surplus_over_reserve"].numerator_usd == 75 - 3 * 1_000
+    assert report.efficiency == 0
     assert report.bidders["b1"].value_usd == 75
     assert report.bidders["b1"].payment_usd == 30
     assert report.bidders["b1"].utility_usd == 45
@@ -397,15 +401,22 @@ def test_evaluate_reports_welfare_efficiency_and_utility() -> None:
 
     data = efficiency_json(report)
     json.dumps(data)
-    assert data["efficiency"] == round(75 / 160, 6)
+    assert data["efficiency"] == 0
+    measures = data["efficiency_measures"]
+    assert isinstance(measures, dict)
+    assert measures["gross_value"]["ratio"] == round(75 / 160, 6)
     assert data["welfare_usd"] == 75
     assert data["optimal_welfare_usd"] == 160
+    nothing = {"A": 0}
     assert data["bidders"] == {
-        "b0": {"value_usd": 0, "payment_usd": 0, "forfeited_usd": 0, "utility_usd": 0, "optimal_lots": {"A": 2}},
-        "b1": {"value_usd": 75, "payment_usd": 30, "forfeited_usd": 0, "utility_usd": 45, "optimal_lots": {"A": 1}},
+        "b0": {"value_usd": 0, "payment_usd": 0, "forfeited_usd": 0, "utility_usd": 0, "optimal_lots": {"A": 2},
+               "optimal_lots_net_of_reserve": nothing},
+        "b1": {"value_usd": 75, "payment_usd": 30, "forfeited_usd": 0, "utility_usd": 45, "optimal_lots": {"A": 1},
+               "optimal_lots_net_of_reserve": nothing},
     }
     text = efficiency_text(report)
-    assert "Efficiency 46.88%" in text
+    assert "Efficiency 0.00%" in text
+    assert "46.88%" in text  # the gross-value ratio, labelled
     assert "b1" in text
 
 
@@ -422,7 +433,9 @@ def test_efficiency_is_one_when_optimal_welfare_is_zero() -> None:
     scenario = small_scenario([(2, 100, False)], [{}, {}], 10_000, 550, {})
     valuations = {b: Valuation(b, {"A": (0, 0, 0)}, 0) for b in ("b0", "b1")}
     report = evaluate(scenario, valuations, outcome_of({"b0": {"A": 1}, "b1": {"A": 0}}, {"b0": 5, "b1": 0}))
-    assert report.efficiency == 1
+    assert report.gross_efficiency == 1
+    # Net of reserve the optimum is 0 too, but this outcome sold a lot worth $0 at a $1,000 reserve: it lost value.
+    assert report.efficiency == 0
     assert report.bidders["b0"].utility_usd == -5
 
 

@@ -85,6 +85,19 @@ class AuctionRecord:
     seats: tuple[SeatResult, ...]
     price_paths: Mapping[str, tuple[int, ...]]
     """Posted price per band after each round."""
+    # Efficiency measures (docs/METRICS.md); ``efficiency`` above is the headline, surplus over reserve.
+    surplus_usd: int = 0
+    """Sum over the lots won of value - reserve."""
+    optimal_surplus_usd: int = 0
+    """The same for the best allocation of values net of reserve."""
+    liquid_welfare_usd: int = 0
+    """Sum over bidders of min(value won, budget)."""
+    liquid_welfare_bound_usd: int = 0
+    """Upper bound of the best liquid welfare (the optimum itself when ``liquid_bound_exact``)."""
+    liquid_efficiency: float = 0.0
+    liquid_bound_exact: bool = False
+    gross_efficiency: float = 0.0
+    """welfare / optimal welfare: the headline before surplus over reserve."""
 
 
 @dataclass(frozen=True)
@@ -353,5 +366,12 @@ class AuctionPlayer:
             efficiency=float(report.efficiency),
             seats=tuple(seats),
             price_paths={b.id: tuple(r.posted_prices[b.id] for r in auction.history) for b in scenario.bands},
+            surplus_usd=report.measures["surplus_over_reserve"].numerator_usd,
+            optimal_surplus_usd=report.measures["surplus_over_reserve"].denominator_usd,
+            liquid_welfare_usd=report.measures["liquid_welfare"].numerator_usd,
+            liquid_welfare_bound_usd=report.measures["liquid_welfare"].denominator_usd,
+            liquid_efficiency=float(report.measures["liquid_welfare"].ratio),
+            liquid_bound_exact=report.measures["liquid_welfare"].denominator_exact,
+            gross_efficiency=float(report.measures["gross_value"].ratio),
         )
 

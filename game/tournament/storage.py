@@ -36,6 +36,12 @@ from game.tournament.play import AuctionRecord
 DB_NAME = "auctions.sqlite"
 CSV_NAME = "auctions.csv"
 COMMIT_EVERY_S = 0.25
+MEASURE_COLUMNS = (
+    "surplus_usd", "optimal_surplus_usd", "liquid_welfare_usd", "liquid_welfare_bound_usd", "liquid_efficiency",
+    "liquid_bound_exact", "gross_efficiency",
+)
+"""After ``efficiency`` (the headline, surplus over reserve): the measures of docs/METRICS.md."""
+RATIO_COLUMNS = ("efficiency", "liquid_efficiency", "gross_efficiency")
 SEAT_FIELDS = ("strategy", "lots", "mhz", "payment_usd", "forfeited_usd", "value_usd", "utility_usd", "failures")
 
 
@@ -61,6 +67,7 @@ def fmt_lots(lots: Mapping[str, int], bands: Sequence[str]) -> str:
 def csv_columns(bidders: Sequence[str]) -> list[str]:
     cols = [
         "auction", "seed", "status", "rounds", "revenue_usd", "welfare_usd", "optimal_welfare_usd", "efficiency",
+        *MEASURE_COLUMNS,
     ]
     for b in bidders:
         cols += [f"{b}_{f}" for f in SEAT_FIELDS]
@@ -72,6 +79,8 @@ def csv_row(record: AuctionRecord, bands: Sequence[str]) -> list[Any]:
     row: list[Any] = [
         record.index, record.seed, record.status, record.rounds, record.revenue_usd,
         record.welfare_usd, record.optimal_welfare_usd, record.efficiency,
+        record.surplus_usd, record.optimal_surplus_usd, record.liquid_welfare_usd, record.liquid_welfare_bound_usd,
+        record.liquid_efficiency, int(record.liquid_bound_exact), record.gross_efficiency,
     ]
     details: list[str] = []
     for seat in record.seats:
@@ -134,6 +143,12 @@ class ResultStore:
                 diff = [f"{k}: {had.get(k)!r} there, {settings.get(k)!r} now"
                         for k in sorted(set(had) | set(settings)) if had.get(k) != settings.get(k)]
                 raise StorageError(f"cannot resume {self.dir}: the settings differ ({'; '.join(diff)})")
+            stored = [r[1] for r in self.db.execute("PRAGMA table_info(auctions)")]
+            if stored != self.columns:
+                raise StorageError(
+                    f"cannot resume {self.dir}: its auctions table has other columns (an older version wrote it; "
+                    "it lacks the efficiency measures); choose another --out"
+                )
             return
         cols = ", ".join(f'"{c}"' for c in self.columns)
         self.db.executescript(
@@ -291,10 +306,11 @@ class ResultStore:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(self.columns)
-        eff = self.columns.index("efficiency")
+        ratios = [self.columns.index(c) for c in RATIO_COLUMNS]
         for row in self.rows():
             out = list(row)
-            out[eff] = f"{row[eff]:.6f}"
+            for i in ratios:
+                out[i] = f"{row[i]:.6f}"
             writer.writerow(out)
         return write_text_atomic(self.dir / CSV_NAME, buf.getvalue())
 
