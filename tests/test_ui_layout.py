@@ -161,7 +161,8 @@ def screens(matches: dict[str, Match]) -> dict[str, Callable[[App], None]]:
         top.time_left = 20  # the expiry warning
 
     def bidding_excess_only(app: App) -> None:
-        match = play(new_match(information_policy="excess-only"), 3)
+        # Seed 5: an auction that is still open in round 4 (in the calibrated market most close in a round or two).
+        match = play(new_match(information_policy="excess-only", seed=5), 3)
         app.start_match(match)
         app.results_seen.add(("jazz", 3))
         app.continue_game()

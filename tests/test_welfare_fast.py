@@ -16,6 +16,7 @@ from test_welfare import _ties_1e10, brute_force_welfare, check_feasible, small_
 import game
 from game.economics import bandsolve
 from game.economics import welfare as welfare_module
+from game.economics.bandsolve import SearchLimit
 from game.economics.values import Valuation, draw_valuations
 from game.economics.welfare import optimal_allocation, welfare_optimum
 from game.engine.rules import BidderLimits
@@ -162,16 +163,25 @@ def test_tight_overall_caps_equal_highs(seed: int, overall_mhz: int) -> None:
 
 
 def test_caps_tightened_until_several_bidders_are_capped_at_once() -> None:
-    # At 240 MHz two or three bidders sit at the overall cap together, and the band solver takes every instance.
+    # At 240 MHz two or three bidders sit at the overall cap together. With the calibrated values the bound is
+    # loose for about half the draws, where the band solver stops at its step limit and "auto" asks HiGHS
+    # (measured over seeds 0-11: 6 solved by the bands, in 6-24 ms); whatever answers is the exact optimum.
     scenario = tightened(PAKISTAN, 240)
-    most = 0
+    most = solved = 0
     for seed in range(6):
         valuations = draw_valuations(scenario, scenario.bidder_ids, seed)
-        fast = welfare_optimum(scenario, valuations, method="bands")
-        assert fast.welfare_usd == optimal_allocation(scenario, valuations).welfare_usd
+        reference = optimal_allocation(scenario, valuations)
+        assert welfare_optimum(scenario, valuations).welfare_usd == reference.welfare_usd
+        try:
+            fast = welfare_optimum(scenario, valuations, method="bands")
+        except SearchLimit:
+            continue
+        solved += 1
+        assert fast.welfare_usd == reference.welfare_usd
         capped = capped_bidders(scenario, fast.lots)
         assert len(capped) >= 2
         most = max(most, len(capped))
+    assert solved >= 2
     assert most >= 3
 
 
