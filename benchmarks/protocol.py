@@ -16,13 +16,9 @@
    where this branch left ``main``), alternating in fresh processes, median of
    windows. Target: this checkout loses at most 10%.
 
-How "the play itself" is measured: today the welfare optimum (a MILP per
-auction, ~250 ms, being made ~ms elsewhere) dwarfs the play; it is the same
-for in-process and external seats and has nothing to do with the protocol.
-So in 2 and 3 each engine process replaces ``optimal_allocation`` with a
-stand-in that returns the outcome itself (no solve); everything else of an
-auction runs as in a tournament: values drawn, agents seated, ``start``,
-every ``round``/``bids``/``result``, ``end``, the record built.
+Everything of an auction runs as in a tournament, the exact welfare optimum
+included (a few milliseconds since the band solver): values drawn, agents
+seated, ``start``, every ``round``/``bids``/``result``, ``end``, the record built.
 Prints the figures; exits 1 if a target is missed.
 Usage: python benchmarks/protocol.py [--seconds S] [--baseline REF] [--skip-baseline]
 """
@@ -43,7 +39,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's engine, never a stale installed
 
 import numpy as np  # noqa: E402
 
-from game.agents.external import ExternalAgent  # noqa: E402
+from game.agents.external import ExternalAgent, parse_exec  # noqa: E402
 from game.economics.values import draw_valuations  # noqa: E402
 from game.engine.allocation import ClockAuction  # noqa: E402
 from game.protocol.messages import round_message  # noqa: E402
@@ -54,7 +50,7 @@ from game.scenario import load_scenario  # noqa: E402
 
 TOURNAMENT_TARGET = 30.0
 BUILTIN_LOSS = 0.10
-BOT = Program("bot", (sys.executable, str(ROOT / "examples" / "bots" / "truthful.py")), "exec")
+BOT = parse_exec(f"{sys.executable} {ROOT / 'examples' / 'bots' / 'truthful.py'}", "bot")
 BIDDERS = ["jazz", "zong", "ufone"]
 
 
@@ -79,23 +75,12 @@ def round_trips(seconds: float) -> tuple[float, int]:
     return rate, n
 
 
-def _stub_optimum() -> None:
-    """Replace the welfare MILP in this process by a stand-in (see the module docstring)."""
-    import game.economics.welfare as welfare
-
-    def outcome_as_optimum(scenario, valuations):  # type: ignore[no-untyped-def]
-        return welfare.WelfareOptimum(lots={b: {k.id: 0 for k in scenario.bands} for b in valuations}, welfare_usd=1)
-
-    welfare.optimal_allocation = outcome_as_optimum
-
-
 def external_auctions(
     seconds: float, log_dir: str, first: int = 1, step: int = 1, program: Program = BOT
 ) -> tuple[float, int, float]:
     """(auctions/s after the first auction, auctions, seconds of the first) with three external seats, pooled."""
     from game.tournament.play import AuctionPlayer, AuctionTask, TournamentSetup
 
-    _stub_optimum()
     setup = TournamentSetup("pakistan-2026", tuple(BIDDERS), 5.0, programs=(program,), log_dir=log_dir)
     player = AuctionPlayer(setup)
     seating = (program.name,) * 3
