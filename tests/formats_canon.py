@@ -41,12 +41,19 @@ def run_cli(argv: Sequence[str]) -> tuple[int, str]:
 
 @cache
 def log_lines() -> tuple[str, ...]:
-    """The round log of a short finished auction (truthful Jazz and Zong, seed 1): header, rounds, outcome."""
+    """The round log of a short finished auction (truthful Jazz, Zong and Ufone, seed 1): header, rounds, outcome.
+
+    Three bidders, since on the calibrated market truthful Jazz and Zong alone settle in round 1,
+    and the format tests need at least two rounds (shuffled rounds, rounds after the end).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.jsonl"
-        code, err = run_cli(["auction", "--bidders", "jazz=truthful,zong=truthful", "--seed", "1", "--log", str(path), "--quiet"])
+        bidders = "jazz=truthful,zong=truthful,ufone=truthful"
+        code, err = run_cli(["auction", "--bidders", bidders, "--seed", "1", "--log", str(path), "--quiet"])
         assert code == 0, err
-        return tuple(path.read_text(encoding="utf-8").splitlines())
+        lines = tuple(path.read_text(encoding="utf-8").splitlines())
+        assert len(lines) >= 4, "the canonical log must have two or more rounds"
+        return lines
 
 
 def log_records() -> list[dict[str, Any]]:
@@ -55,13 +62,18 @@ def log_records() -> list[dict[str, Any]]:
 
 @cache
 def save_text() -> str:
-    """A saved desktop game two rounds in (Jazz human, scripted Zong and Ufone)."""
+    """A saved desktop game two rounds in and still open (Jazz human, scripted Zong and Ufone).
+
+    Jazz's round-1 demand is large enough that the calibrated cautious rivals keep the clock
+    going after Jazz drops out in round 2, so the save resumes at round 3.
+    """
     match = Match(MatchSetup())
     for _ in range(2):
         for rival in match.rivals_to_bid():
             match.ask_rival(rival)
         for human in match.humans_to_bid():
-            bids = {b: Bid(b, q) for b, q in {"2600": 6, "3500": 8}.items()} if match.round == 1 else {}
+            bids = {b: Bid(b, q) for b, q in {"2600": 10, "3500": 14}.items()} if match.round == 1 else {}
             match.submit(human, bids)
         match.close_round()
+    assert not match.finished, "the canonical save must be of a game still being played"
     return json.dumps(match.to_json(), indent=1, sort_keys=True) + "\n"

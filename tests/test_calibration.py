@@ -127,9 +127,14 @@ def test_a_bad_market_reports_every_problem_at_its_own_key_path() -> None:
     assert "values.markets.calibrated: 'calibrated' is the market [values] itself describes" in text
     assert "values.markets.Bad Name: a market's name must be short and lower-case" in text
     assert "values.markets.wild.colour: unknown key" in text
-    assert "values.markets.wild.noise_percent: must be a non-negative number, found -1" in text
+    # The schema's words for a negative number, as in every other file format's messages.
+    assert "values.markets.wild.noise_percent: must not be negative, found -1" in text
     assert "values.markets.wild.bands.9999: unknown band" in text
     assert "values.markets.wild.bands.2600.usd_per_mhz: must be an integer" in text
+    # Each problem once: the schema and the [values] reader both check markets, but only one of them tells.
+    assert "has 6 problem(s)" in text
+    paths = [line.split(": ")[0] for line in text.splitlines() if line.startswith("  - ")]
+    assert len(paths) == len(set(paths)) == 6
 
 
 def test_a_market_may_override_one_number_of_a_band() -> None:

@@ -39,6 +39,18 @@ def test_what_the_game_saves_is_what_the_schema_declares(tmp_path: Path) -> None
         (lambda d: d["rounds"][0]["bids"]["jazz"]["2600"].update(lots=float("nan")), "must be a finite number, found nan"),
         (lambda d: d["rounds"][0].update(accept_penalty="jazz"), "rounds[0].accept_penalty: must be a list"),
         (lambda d: d.update(rounds={}), "rounds: must be a list"),
+        # The optional keys of hot-seat saves and the positioning stage are declared too.
+        (
+            lambda d: d.update(pending={"round": 3, "bids": {"jazz": {"2600": {"lots": -1}}}}),
+            "pending.bids.jazz.2600.lots: must not be negative",
+        ),
+        (lambda d: d.update(pending={"round": 0}), "pending.round: must be at least 1"),
+        (lambda d: d.update(pending={"round": 3, "colour": 1}), "pending.colour: unknown key"),
+        (lambda d: d.update(pending={"round": 3, "timed_out": "jazz"}), "pending.timed_out: must be a list"),
+        (lambda d: d.update(positioning={"rounds": [{"jazz": {"2600": -1}}]}), "positioning.rounds[0].jazz.2600: must not be negative"),
+        (lambda d: d.update(positioning={"pending": {"jazz": {"2600": "top"}}}), "positioning.pending.jazz.2600: must be an integer"),
+        (lambda d: d.update(told_excluded="jazz"), "told_excluded: must be a list"),
+        (lambda d: d["setup"].update(market=7), "setup.market: must be a string"),
     ],
 )
 def test_bad_saves_name_the_key_path_and_value(tmp_path: Path, change: object, expected: str) -> None:

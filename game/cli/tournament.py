@@ -125,10 +125,6 @@ def limits_from_args(args: argparse.Namespace, round_seconds: float | None) -> S
     )
 
 
-MAX_AUCTIONS = 1_000_000
-"""Most auctions one tournament runs (about three hours at 100 auctions a second)."""
-
-
 def _names(text: str | None) -> tuple[str, ...]:
     return tuple(x.strip() for x in (text or "").split(",") if x.strip())
 
@@ -137,9 +133,6 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
     strategies = _names(args.strategies)
     if not strategies:
         raise TournamentError("--strategies: name at least one strategy (comma-separated)")
-    if not 1 <= args.auctions <= MAX_AUCTIONS:
-        # Checked here, before the schedule of every auction is built in memory.
-        raise TournamentError(f"--auctions: give a number from 1 to {MAX_AUCTIONS:,}, got {args.auctions}")
     if args.only_auction is None and not args.out:
         raise TournamentError("--out DIR: say where to write the results")
     if args.log is not None and args.only_auction is None:

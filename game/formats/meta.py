@@ -8,7 +8,7 @@ add its field here. Never imports pygame.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,12 @@ Name = Annotated[str, Field(max_length=4096)]
 
 
 class TournamentSettings(BaseModel):
-    """``{"scenario", "scenario_sha256", "bidders", "strategies", "seed", "agent_timeout_s", "agent_modules"}``."""
+    """``{"scenario", "scenario_sha256", "market", "bidders", "strategies", "seed", "agent_timeout_s", "agent_modules"}``.
+
+    Optional keys are written only when set (``agent_programs``, ``schedule`` other than rotation,
+    ``baseline``), so a directory written before they existed still resumes; ``market`` is absent
+    only from such older directories.
+    """
 
     model_config = ConfigDict(
         extra="forbid", strict=True, allow_inf_nan=False, title="Spectrum-auction tournament settings (JSON)"
@@ -29,11 +34,21 @@ class TournamentSettings(BaseModel):
 
     scenario: Name
     scenario_sha256: Annotated[str, Field(max_length=64)]
+    market: Annotated[Ident, Field(description="the scenario's market the private values come from")] | None = None
     bidders: Annotated[list[Ident], Field(min_length=1, max_length=64)]
     strategies: Annotated[list[Name], Field(min_length=1, max_length=1000)]
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     agent_timeout_s: Annotated[float, Field(gt=0, le=1e6)] | None
     agent_modules: list[Annotated[list[Name], Field(min_length=2, max_length=2, description="[module or path, sha256]")]]
+    agent_programs: (
+        Annotated[
+            list[Annotated[list[Name], Field(min_length=2, max_length=2, description="[strategy name, command]")]],
+            Field(max_length=1000),
+        ]
+        | None
+    ) = None
+    schedule: Literal["rotation", "profiles"] = "rotation"
+    baseline: Annotated[Name, Field(min_length=1, description="strategy of the paired deviation runs")] | None = None
 
 
 def read_settings(text: str, source: str) -> dict[str, Any]:

@@ -167,7 +167,17 @@ class Profile(_Table):
     notes: Notes = ""
 
 
-MarketName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="a market's name")]
+def _market_name(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # The reader's words (game/scenario/value_params.py) rather than the pattern itself.
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError("market_name", "a market's name must be short and lower-case (a-z, 0-9, _ or -)") from None
+
+
+MarketName = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="a market's name"), WrapValidator(_market_name)
+]
 
 
 class BandValuesChange(_Table):
