@@ -35,7 +35,7 @@ COLUMNS: tuple[tuple[str, str, float, str], ...] = (
     ("start", "Start\n$/lot", 0.105, "right"),
     ("clock", "Clock $/lot\nper MHz", 0.165, "right"),
     ("demand", "Demand\nlast round", 0.11, "right"),
-    ("processed", "Your lots\nnow", 0.09, "right"),
+    ("processed", "Held\nnow", 0.09, "right"),
     ("bid", "Your bid\n(lots)", 0.16, "center"),
     ("price", "Price point\n(optional)", 0.17, "center"),
 )
