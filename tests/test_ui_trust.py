@@ -287,6 +287,16 @@ def test_resuming_says_the_game_keeps_saving_into_that_file(app: App, tmp_path: 
     assert "keeps saving into this file" in app.top.notice  # type: ignore[union-attr]
 
 
+def test_the_resume_list_holds_only_saved_games(app: App, tmp_path: Path) -> None:
+    """The save folder may hold other JSON (a --json report, a tournament's meta): only games are offered."""
+    Match(MatchSetup(seats=(Seat("jazz"), *RIVALS))).save(tmp_path / "autosave.json")
+    Match(MatchSetup(seats=(Seat("jazz"), *RIVALS), seed=2)).save(tmp_path / "named.json")
+    (tmp_path / "report.json").write_text(json.dumps({"status": "ended", "rounds": 2}))
+    app.save_path = tmp_path / "autosave.json"
+    setup = SetupScene(app)
+    assert [p.name for p in setup.saves()] == ["autosave.json", "named.json"]
+
+
 # ------------------------------------------------------------------ keys
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pygame
 import pygame_gui
 
+from game.formats.save import SAVE_FORMAT
 from game.scenario import INFORMATION_POLICIES, Scenario, ScenarioError, load_scenario, shipped_scenarios
 from game.scenario.units import fmt_mhz, fmt_usd
 from game.scenario.value_params import default_market, market_names
@@ -60,6 +61,16 @@ def default_controllers(scenario: Scenario) -> dict[str, str]:
         else:
             out[b.id] = DEFAULT_STRATEGY
     return out
+
+
+def _looks_like_save(path: Path) -> bool:
+    """Whether ``path`` starts as one of our save files (the folder may hold other JSON): a peek, not a check."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return SAVE_FORMAT.encode() in head
 
 
 class SetupScene(Scene):
@@ -156,7 +167,7 @@ class SetupScene(Scene):
         auto = self.app.save_path or default_save_path()
         folder = auto.parent
         others = sorted(
-            (p for p in folder.glob("*.json") if p != auto) if folder.is_dir() else [],
+            (p for p in folder.glob("*.json") if p != auto and _looks_like_save(p)) if folder.is_dir() else [],
             key=lambda p: -p.stat().st_mtime,
         )
         return ([auto] if auto.exists() else []) + others
