@@ -312,7 +312,9 @@ class Match:
         Kept per seat from each round's view (:func:`~game.records.view.build_view`), never read back
         from the round log, so the screens show a seat exactly what it was allowed to see.
         """
-        self._note_round()  # a round closed on the auction itself (tests, tools) joins the record too
+        # A round closed on the auction itself rather than by close_round (tests, tools) joins the record
+        # here; only the latest such round can, as only it is still in the seat's view.
+        self._note_round()
         return tuple(self._own_rounds.get(bidder, ()))
 
     def own_steps(self, bidder: str, round_no: int | None = None) -> tuple[OwnStep, ...]:
