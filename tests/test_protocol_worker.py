@@ -64,6 +64,8 @@ def test_a_view_rebuilt_from_messages_is_the_engines_view(name: str, seed: int, 
             assert rebuilt.last_round is not None
             assert tuple(rebuilt.last_round.unapplied) == tuple(engine_view.last_round.unapplied)
             assert dict(rebuilt.last_round.processed) == dict(engine_view.last_round.processed)
+            assert rebuilt.last_round.steps == engine_view.last_round.steps
+            assert dict(rebuilt.last_round.price_points) == dict(engine_view.last_round.price_points)
         # The same agent, fed either view, makes the same bids, which pass the same checks.
         if not auction.finished:
             answer = agents[b].bid(engine_view)
@@ -71,3 +73,25 @@ def test_a_view_rebuilt_from_messages_is_the_engines_view(name: str, seed: int, 
             assert message["round"] == engine_view.round
             refusals = check_bids(scenario, ours, engine_view.terms, answer.bids, accept_penalty=answer.accept_penalty)
             assert refusals == check_bids(public, theirs, rebuilt.terms, answer.bids, accept_penalty=answer.accept_penalty)
+
+
+def test_a_round_message_without_the_optional_steps_still_parses_and_gives_none() -> None:
+    """Protocol v1: ``steps`` and ``price_points_usd`` of ``last_round`` are optional (older engines send neither)."""
+    from game.engine.rules import Bid
+    from game.protocol.messages import parse_engine_message
+
+    scenario = SCENARIOS["pakistan-2026"]
+    bidders = ["jazz", "zong", "ufone"]
+    auction = ClockAuction(scenario, bidders, seed=1)
+    auction.submit("jazz", {"2600": Bid("2600", 11), "3500": Bid("3500", 12)})
+    auction.submit("zong", {"700": Bid("700", 1), "2600": Bid("2600", 5), "3500": Bid("3500", 5)})
+    auction.close_round()
+    message = json.loads(dumps(round_message(build_view(auction, "jazz"), auction_id="a")))
+    steps = message["last_round"]["steps"]
+    assert sorted((s["band"], s["to_lots"]) for s in steps) == [("2600", 11), ("3500", 12)]  # Jazz's own; none of Zong's
+    assert message["last_round"]["price_points_usd"] == {"2600": 12500000, "3500": 6500000}
+    del message["last_round"]["steps"], message["last_round"]["price_points_usd"]
+    assert parse_engine_message(json.dumps(message)).type == "round"
+    start = json.loads(dumps(start_message(scenario, auction_id="a", bidder="jazz", bidders=bidders, values=None)))
+    last = view_from_round(message, public_scenario(start), "jazz").last_round
+    assert last is not None and last.steps == () and dict(last.price_points) == {}

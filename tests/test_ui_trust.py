@@ -385,6 +385,71 @@ def test_round_result_shows_the_price_point_each_reduction_was_processed_at(app:
     assert fmt_usd(price) in drawn_texts(app)
 
 
+def reduced_at_a_price_point() -> tuple[Match, int]:
+    """A game where Jazz's last change (3500 MHz, 12 -> 10 lots) was processed at a price point between P and C."""
+    match = Match(MatchSetup(seats=(Seat("jazz"), *RIVALS)))
+    for _ in range(2):
+        for rival in match.rivals_to_bid():
+            match.ask_rival(rival)
+        match.submit("jazz", {"2600": Bid("2600", 8), "3500": Bid("3500", 12)} if match.round == 1 else {})
+        match.close_round()
+    for rival in match.rivals_to_bid():
+        match.ask_rival(rival)
+    band = match.view("jazz").band("3500")
+    price = (band.start_price + band.clock_price) // 2 // 1000 * 1000
+    match.submit("jazz", {"3500": Bid("3500", 10, price)})
+    match.close_round()
+    return match, price
+
+
+def test_the_screens_show_the_price_points_from_the_seats_view_not_the_round_log(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from game.scenario.units import fmt_usd
+
+    match, price = reduced_at_a_price_point()
+    last = match.view("jazz").last_round
+    assert last is not None
+    assert [(s.band, s.from_lots, s.to_lots, s.price_usd) for s in last.steps] == [("3500", 12, 10, price)]
+    assert last.price_points == {"3500": price}
+    # The screens read the view only: the match's round log is out of reach while they build and draw.
+    monkeypatch.setattr(Match, "history", property(lambda self: pytest.fail("a screen read Match.history")))
+    app.match = match
+    app.push(RoundResultScene(app, "jazz"))
+    texts = drawn_texts(app)
+    assert texts.count(fmt_usd(price)) >= 2  # "Bid price" and "Processed at" of the 3500 MHz row
+    assert "reduced" in texts
+    app.push(BiddingScene(app, "jazz"))
+    bidding_scene = app.top
+    assert isinstance(bidding_scene, BiddingScene)
+    line = f"Last round (round {last.round}) your changes were processed: 3500 MHz reduced 12\u219210 lots at {fmt_usd(price)}."
+    assert bidding_scene.last_round_lines() == [line]
+    assert any(fmt_usd(price) in t for t in drawn_texts(app))
+
+
+def test_the_own_bid_table_is_kept_from_each_rounds_view_and_survives_save_and_resume(tmp_path: Path) -> None:
+    match, price = reduced_at_a_price_point()
+    rows = match.bid_history("jazz")
+    last = {r["band"]: r for r in rows if r["round"] == match.closed_rounds}
+    assert last["3500"]["submitted_lots"] == 10 and last["3500"]["price_point_usd"] == price
+    assert last["3500"]["processed_at_usd"] == price and last["2600"]["submitted_lots"] is None
+    # Same rows as the round log gives for the seat's own bids, round by round.
+    for r in match.history:
+        own = {s.band: s for s in r.steps if s.bidder == "jazz"}
+        for row in (x for x in rows if x["round"] == r.round):
+            bid = r.bids.get("jazz", {}).get(row["band"])
+            assert row["submitted_lots"] == (None if bid is None else bid.lots)
+            assert row["price_point_usd"] == (None if bid is None else bid.price_usd or r.clock_prices[row["band"]])
+            assert row["processed_lots"] == r.processed["jazz"][row["band"]]
+            step = own.get(row["band"])
+            assert row["processed_at_usd"] == (None if step is None else step.price_usd)
+            assert row["posted_price_usd"] == r.posted_prices[row["band"]]
+    path = tmp_path / "save.json"
+    match.save(path)
+    assert Match.load(path).bid_history("jazz") == rows
+    assert match.own_steps("jazz", 1) == match.own_rounds("jazz")[0].steps
+
+
 def test_the_final_round_result_and_what_was_won_show_before_positioning(app: App) -> None:
     match = Match(MatchSetup(seats=(Seat("jazz"), *RIVALS), seed=3))
     while not match.finished:

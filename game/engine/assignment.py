@@ -19,8 +19,10 @@ imports pygame.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -212,6 +214,23 @@ class AssignmentStage:
 
     def bands_to_position(self) -> tuple[str, ...]:
         return tuple(self._bands)
+
+    def settled(self, band: str) -> BandAssignment | None:
+        """The result of ``band`` once its positioning has ended or halted; None while it is open.
+
+        Immutable: a copy whose maps are read-only, so a screen can show a settled band before the
+        whole stage ends (:meth:`outcome`) and can change nothing in the stage. KeyError for a band
+        that is not being positioned.
+        """
+        result = self._bands[band].result
+        if result is None:
+            return None
+        return dataclasses.replace(
+            result,
+            positions=MappingProxyType(dict(result.positions)),
+            prices=MappingProxyType(dict(result.prices)),
+            lots=MappingProxyType(dict(result.lots)),
+        )
 
     def open_bands(self, bidder: str | None = None) -> tuple[str, ...]:
         """Bands still being positioned (where ``bidder`` is a winner, if given)."""

@@ -133,6 +133,15 @@ class UnappliedPart(_Message):
     message: str
 
 
+class OwnStepPart(_Message):
+    band: str
+    from_lots: int
+    to_lots: int
+    requested: int
+    price_usd: int
+    """The price point the change was processed at."""
+
+
 class LastRoundState(_Message):
     round: int
     submitted: dict[str, int]
@@ -140,6 +149,10 @@ class LastRoundState(_Message):
     unapplied: list[UnappliedPart]
     posted_prices_usd: dict[str, int]
     price_changes_usd: dict[str, int]
+    steps: list[OwnStepPart] | None = None
+    """Your own changes in processing order, each with the price point it was processed at (optional in v1)."""
+    price_points_usd: dict[str, int] | None = None
+    """The price point of each of your bids, by band you named (the clock price when you gave none; optional in v1)."""
 
 
 class Round(_Message):
@@ -405,6 +418,12 @@ def round_message(view: BidderView, *, auction_id: str) -> dict[str, Any]:
             "unapplied": _unapplied(last.unapplied),
             "posted_prices_usd": dict(last.posted_prices),
             "price_changes_usd": dict(last.price_changes),
+            "steps": [
+                {"band": t.band, "from_lots": t.from_lots, "to_lots": t.to_lots, "requested": t.requested,
+                 "price_usd": t.price_usd}
+                for t in last.steps
+            ],
+            "price_points_usd": dict(last.price_points),
         },
         "price_history_usd": {k: list(v) for k, v in view.price_history.items()},
         "demand_history": {k: list(v) for k, v in view.demand_history.items()} if view.demand_history is not None else None,

@@ -38,7 +38,7 @@ from game.economics.values import Valuation
 from game.engine.allocation import Unapplied
 from game.engine.rules import RoundTerms, limits_for
 from game.protocol.messages import PROTOCOL_VERSION, dumps
-from game.records.view import BandView, BidderView, LastRound
+from game.records.view import BandView, BidderView, LastRound, OwnStep
 from game.scenario import (
     AssignmentRules,
     Band,
@@ -187,6 +187,11 @@ def view_from_round(message: Mapping[str, Any], scenario: Scenario, bidder: str)
             ),
             MappingProxyType(dict(last["posted_prices_usd"])),
             MappingProxyType(dict(last["price_changes_usd"])),
+            tuple(
+                OwnStep(t["band"], int(t["from_lots"]), int(t["to_lots"]), int(t["requested"]), int(t["price_usd"]))
+                for t in last.get("steps") or ()
+            ),
+            MappingProxyType(dict(last.get("price_points_usd") or {})),
         )
     demand = message["demand_history"]
     limits = limits_for(scenario, bidder)

@@ -47,6 +47,22 @@ class BandView(NamedTuple):
     """This bidder's processed demand (lots it holds now)."""
 
 
+class OwnStep(NamedTuple):
+    """One of the bidder's own changes as processing applied it last round (an immutable record)."""
+
+    band: str
+    from_lots: int
+    to_lots: int
+    requested: int
+    """The lots the bid asked for (``to_lots`` falls short of it when the change was only partly applied)."""
+    price_usd: int
+    """The price point the change was processed at."""
+
+
+_NONE: Mapping[str, int] = MappingProxyType({})
+"""An empty read-only map, shared."""
+
+
 class LastRound(NamedTuple):
     """How the bidder's own bids of the previous round were processed (an immutable record)."""
 
@@ -56,6 +72,10 @@ class LastRound(NamedTuple):
     unapplied: tuple[Unapplied, ...]
     posted_prices: Mapping[str, int]
     price_changes: Mapping[str, int]
+    steps: tuple[OwnStep, ...] = ()
+    """The bidder's own changes in processing order, each with the price point it was processed at."""
+    price_points: Mapping[str, int] = _NONE
+    """The price point of each of the bidder's own bids, by band it named (the clock price when it gave none)."""
 
 
 @dataclass
@@ -123,14 +143,13 @@ class _RoundShared(NamedTuple):
     band_views: dict[tuple[int, int], BandView]
     """BandViews already built this round, by (band index, processed): immutable, so bidders can share them."""
     last: RoundResult | None
+    own_steps: Mapping[str, tuple[OwnStep, ...]]
+    """Last round's processing steps by bidder, each bidder's own only."""
     posted_prices: Mapping[str, int]
     price_changes: Mapping[str, int]
     price_history: Mapping[str, tuple[int, ...]]
     demand_history: Mapping[str, tuple[int, ...]] | None
 
-
-_NONE: Mapping[str, int] = MappingProxyType({})
-"""An empty read-only map, shared."""
 
 _SHARED = "view"
 """Key of this module's entry in ``ClockAuction.derived``."""
@@ -166,12 +185,16 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
     changes: Mapping[str, int] = MappingProxyType(
         {k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices} if last else {}
     )
+    own_steps: dict[str, list[OwnStep]] = {}
+    for s in last.steps if last else ():
+        own_steps.setdefault(s.bidder, []).append(OwnStep(s.band, s.from_lots, s.to_lots, s.requested, s.price_usd))
     shared = _RoundShared(
         start,
         clock,
         band_fields,
         {},
         last,
+        {b: tuple(steps) for b, steps in own_steps.items()},
         posted,
         changes,
         MappingProxyType(auction.price_history()),
@@ -234,13 +257,19 @@ def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRo
     # Bands a bidder did not name were maintained, so they never changed.
     bids = last.bids.get(bidder)
     submitted = processed
+    price_points = _NONE
     if bids:
         changed = dict(processed)
         for band_id, bid in bids.items():
             changed[band_id] = bid.lots
         submitted = MappingProxyType(changed)
+        clock = last.clock_prices
+        price_points = MappingProxyType({k: bid.price_usd or clock[k] for k, bid in bids.items()})
     unapplied = tuple(u for u in last.unapplied if u.bidder == bidder) if last.unapplied else ()
-    return LastRound(last.round, submitted, processed, unapplied, shared.posted_prices, shared.price_changes)
+    return LastRound(
+        last.round, submitted, processed, unapplied, shared.posted_prices, shared.price_changes,
+        shared.own_steps.get(bidder, ()), price_points,
+    )
 
 
 def obligation_shortfall(auction: ClockAuction, bidder: str, bundle: Mapping[str, int]) -> list[str]:

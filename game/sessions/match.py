@@ -26,14 +26,14 @@ from game.agents.base import Agent
 from game.agents.external import ExternalAgent, begin_external
 from game.agents.registry import known_strategies, make_agent
 from game.economics.values import Valuation, draw_valuations
-from game.engine.allocation import AllocationOutcome, ClockAuction, ProcessingStep, RoundResult
+from game.engine.allocation import AllocationOutcome, ClockAuction, RoundResult
 from game.engine.assignment import AssignmentStage, PositionRefused, bands_to_position, scripted_bidders
 from game.engine.rules import Bid, Refusal
 from game.engine.streams import agent_stream
 from game.formats.save import MAX_SAVE_BYTES, SAVE_FORMAT, SAVE_VERSION, SaveFile
 from game.records.failures import AgentFailure
 from game.records.report import Summary, summarise
-from game.records.view import BidderView, build_view
+from game.records.view import BidderView, LastRound, OwnStep, build_view
 from game.scenario import INFORMATION_POLICIES, InformationPolicy, Scenario, ScenarioError, checked, load_scenario
 from game.scenario.value_params import with_market
 from game.sessions.session import ask_agent
@@ -172,6 +172,10 @@ class Match:
         """Asks of the human seats that have submitted in the open positioning round."""
         self.told_excluded: set[str] = set()
         """Human seats already told on screen that they are out of the auction."""
+        self._own_rounds: dict[str, list[LastRound]] = {}
+        """Each seat's own part of every closed round, as its view showed it (see :meth:`own_rounds`)."""
+        self._noted = 0
+        """Closed rounds already in ``_own_rounds``."""
 
     # ---------------------------------------------------------- state
 
@@ -190,6 +194,11 @@ class Match:
     @property
     def history(self) -> list[RoundResult]:
         return self.auction.history
+
+    @property
+    def closed_rounds(self) -> int:
+        """How many rounds of the allocation stage have closed (public: every seat sees the round number)."""
+        return len(self.auction.history)
 
     def view(self, bidder: str) -> BidderView:
         return build_view(self.auction, bidder)
@@ -297,37 +306,58 @@ class Match:
         """Human seats excluded from the auction that have not yet been told so on screen."""
         return [b for b in self.human_seats if self.auction.is_excluded(b) and b not in self.told_excluded]
 
-    def own_steps(self, bidder: str, round_no: int | None = None) -> list[ProcessingStep]:
+    def own_rounds(self, bidder: str) -> tuple[LastRound, ...]:
+        """The seat's own part of every closed round, oldest first, as its view showed it when the round closed.
+
+        Kept per seat from each round's view (:func:`~game.records.view.build_view`), never read back
+        from the round log, so the screens show a seat exactly what it was allowed to see.
+        """
+        # A round closed on the auction itself rather than by close_round (tests, tools) joins the record
+        # here; only the latest such round can, as only it is still in the seat's view.
+        self._note_round()
+        return tuple(self._own_rounds.get(bidder, ()))
+
+    def own_steps(self, bidder: str, round_no: int | None = None) -> tuple[OwnStep, ...]:
         """How ``bidder``'s own bids of a closed round (default: the last) were applied, in processing order.
 
         Each step carries the price point it was processed at. Only the seat's own steps: other
         bidders' bids are never shown.
         """
-        if not self.history:
-            return []
-        result = self.history[-1] if round_no is None else self.history[round_no - 1]
-        return [s for s in result.steps if s.bidder == bidder]
+        rounds = self.own_rounds(bidder)
+        for last in reversed(rounds):
+            if round_no is None or last.round == round_no:
+                return last.steps
+        return ()
 
     def bid_history(self, bidder: str) -> list[dict[str, Any]]:
         """The seat's own bids round by round: per band the lots submitted, the price point and the lots processed."""
         rows: list[dict[str, Any]] = []
-        for r in self.history:
-            bids = r.bids.get(bidder, {})
-            steps = {s.band: s for s in r.steps if s.bidder == bidder}
+        for last in self.own_rounds(bidder):
+            steps = {s.band: s for s in last.steps}
             for band in self.scenario.band_ids:
-                bid = bids.get(band)
-                processed = r.processed.get(bidder, {}).get(band, 0)
+                price_point = last.price_points.get(band)
                 step = steps.get(band)
                 rows.append({
-                    "round": r.round,
+                    "round": last.round,
                     "band": band,
-                    "submitted_lots": None if bid is None else bid.lots,
-                    "price_point_usd": None if bid is None else (bid.price_usd or r.clock_prices[band]),
-                    "processed_lots": processed,
+                    "submitted_lots": None if price_point is None else last.submitted[band],
+                    "price_point_usd": price_point,
+                    "processed_lots": last.processed.get(band, 0),
                     "processed_at_usd": None if step is None else step.price_usd,
-                    "posted_price_usd": r.posted_prices[band],
+                    "posted_price_usd": last.posted_prices[band],
                 })
         return rows
+
+    def _note_round(self) -> None:
+        """Add the round that closed last to each seat's own record, from the seat's view."""
+        closed = self.closed_rounds
+        if self._noted == closed:
+            return
+        for bidder in self.setup.bidders:
+            last = self.view(bidder).last_round
+            if last is not None:
+                self._own_rounds.setdefault(bidder, []).append(last)
+        self._noted = closed
 
     # ---------------------------------------------------------- positioning (assignment stage) record
 
@@ -409,6 +439,7 @@ class Match:
 
     def close_round(self) -> RoundResult:
         result = self.auction.close_round()
+        self._note_round()
         self._autosave()
         return result
 
@@ -605,6 +636,7 @@ class Match:
             except ValueError as exc:
                 raise SaveError(f"{where}: the saved bids of {bidder} are refused by the rules: {exc}") from None
         result = self.auction.close_round()
+        self._note_round()
         posted = entry.get("posted_prices")
         if isinstance(posted, dict) and dict(result.posted_prices) != posted:
             raise SaveError(f"{where}: replaying round {result.round} gives different prices than were saved")

@@ -308,7 +308,7 @@ class App:
         match = self.match
         if match is None:
             return
-        last = match.history[-1].round if match.history else 0
+        last = match.closed_rounds
         for bidder in match.newly_excluded_humans():
             if not self._handover(bidder):
                 self.results_seen.add((bidder, last))

@@ -206,14 +206,14 @@ class BiddingScene(SeatScene):
 
     def last_round_lines(self) -> list[str]:
         """'Last round: 3500 MHz reduced 12 -> 10 lots, processed at $7.05m.' for each of the seat's own changes."""
-        steps = self.match.own_steps(self.bidder)
-        if not steps:
+        last = self.view.last_round  # the seat's own steps only, as its view shows them
+        if last is None or not last.steps:
             return []
         parts = []
-        for s in steps:
+        for s in last.steps:
             what = "reduced" if s.to_lots < s.from_lots else "increased"
             parts.append(f"{s.band} MHz {what} {s.from_lots}\u2192{s.to_lots} lots at {fmt_usd(s.price_usd)}")
-        return [f"Last round (round {self.match.history[-1].round}) your changes were processed: " + "; ".join(parts) + "."]
+        return [f"Last round (round {last.round}) your changes were processed: " + "; ".join(parts) + "."]
 
     def next_eligibility(self) -> int:
         """Eligibility next round if this bid is processed as bid (the engine's rule: points / requirement, never up)."""

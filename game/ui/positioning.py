@@ -253,7 +253,7 @@ class PositioningScene(Scene):
     def settle_text(self, band_id: str, round_no: int) -> str:
         """'2600 MHz settled in round 3: Jazz 2500-2580 MHz (bottom, $0.1m), ...' from the band plan."""
         # The settled band's result; the stage hands out the whole outcome only at its end.
-        result = getattr(self.stage, "_bands", {})[band_id].result
+        result = self.stage.settled(band_id)
         if result is None:
             return f"{band_id} MHz settled in round {round_no}."
         plan = band_plan(self.stage.scenario, self.stage.allocation, AssignmentOutcome({band_id: result}, {}))

@@ -157,9 +157,7 @@ class RoundResultScene(SeatScene):
                       "midleft" if align == "left" else "midright")
             x += cw
         unapplied = {u_.band: u_ for u_ in last.unapplied}
-        result = self.match.history[last.round - 1]
-        steps = {s.band: s for s in self.match.own_steps(self.bidder, last.round)}
-        own_bids = result.bids.get(self.bidder, {})
+        steps = {s.band: s for s in last.steps}
         for i, b in enumerate(v.bands):
             y = top + head_h + i * row_h
             if i % 2:
@@ -168,8 +166,8 @@ class RoundResultScene(SeatScene):
             asked = last.submitted[b.id]
             got = last.processed[b.id]
             change = last.price_changes[b.id]
-            bid = own_bids.get(b.id)
-            bid_price = "\u2014" if bid is None else fmt_usd(bid.price_usd or result.clock_prices[b.id])
+            point = last.price_points.get(b.id)
+            bid_price = "\u2014" if point is None else fmt_usd(point)
             step = steps.get(b.id)
             if b.id in unapplied:
                 status, scol = f"{got} of {asked} applied", c["bad"]
