@@ -405,18 +405,26 @@ def _schema_problems(
 def _without(tree: Mapping[str, Any], locations: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
     """A copy of the tree with the value at each location taken out (a list item becomes None)."""
     result = copy.deepcopy(dict(tree))
+    taken: list[tuple[Any, ...]] = []
     for loc in locations:
+        # A location inside one already taken out (an unknown key's own errors) has nothing left to take.
+        if any(loc[: len(t)] == t for t in taken):
+            continue
         # Take out the deepest part of the location that exists (the rest names union members).
         parent: Any = None
         key: Any = None
         node: Any = result
+        depth = 0
         for seg in loc:
             if checked.has_part(node, seg):
                 parent, key, node = node, seg, node[seg]
+                depth += 1
             else:
                 break
         if isinstance(parent, dict):
             parent.pop(key, None)
         elif isinstance(parent, list):
             parent[key] = None
+        if parent is not None:
+            taken.append(tuple(loc[:depth]))
     return result
