@@ -13,12 +13,12 @@ from game.scenario.model import (
     BidderProfile,
     Caps,
     ClockRules,
-    InformationPolicy,
     Obligation,
     PaymentTerms,
     Scenario,
     ScenarioError,
 )
+from game.scenario.schema import InformationPolicy
 
 __all__ = [
     "INFORMATION_POLICIES", "SCENARIO_DIR", "AssignmentRules", "Band", "BidderProfile", "Caps", "ClockRules",

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from game.scenario import schema
 from game.scenario.checked import key_text, quote
@@ -65,7 +64,7 @@ class BandFrequencies:
     """The frequencies of one band from ``[band_plan]``. FDD ranges are downlink; uplink = downlink - spacing."""
 
     band: str
-    duplex: Literal["FDD", "TDD"]
+    duplex: schema.Duplex
     standard: str
     offered: FreqRange
     band_edges: FreqRange | None

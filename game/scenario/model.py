@@ -11,16 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, get_args
 
 from game.scenario.checked import problem_list
-from game.scenario.schema import ScenarioFile
+from game.scenario.schema import AppliesTo, Duplex, InformationPolicy, ScenarioFile
 from game.scenario.units import USD, Tenths
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "scenarios"
 
-InformationPolicy = Literal["aggregate", "excess-only"]
-INFORMATION_POLICIES: tuple[InformationPolicy, ...] = ("aggregate", "excess-only")
+INFORMATION_POLICIES: tuple[InformationPolicy, ...] = get_args(InformationPolicy)
 
 
 class ScenarioError(ValueError):
@@ -38,7 +37,7 @@ class Band:
 
     id: str
     name: str
-    duplex: Literal["FDD", "TDD"]
+    duplex: Duplex
     lots: int
     lot_tenths: Tenths
     base_price_usd_per_mhz: USD
@@ -67,7 +66,7 @@ class Caps:
 class Obligation:
     """Round-1 obligation: minimum lots per band for the bidders it applies to."""
 
-    applies_to: Literal["incumbents", "all", "none"]
+    applies_to: AppliesTo
     min_lots: Mapping[str, int]
 
     def applies(self, bidder: BidderProfile) -> bool:

@@ -2,11 +2,14 @@
 
 This is the format's one declaration: :func:`game.scenario.parse_scenario`
 checks every tree against it (unknown keys, missing keys, wrong types,
-NaN/inf, out-of-range numbers), and ``docs/schemas/scenario.json`` is
-exported from it. What a schema cannot say -- a band's reserve matching its
-base price, holdings within the caps, ranges that do not overlap -- the
-loader checks afterwards (:mod:`game.scenario.load`). Layer 1: imports
-nothing else of the game; never imports pygame.
+NaN/inf, out-of-range numbers, names of undeclared bands and bidders) and
+builds the scenario from the validated models, with the defaults declared
+here; ``docs/schemas/scenario.json`` is exported from it. What a schema
+cannot say -- a band's reserve matching its base price, holdings within the
+caps, ranges that do not overlap -- the loader checks afterwards, as
+functions over these models (:mod:`game.scenario.load`,
+:mod:`game.scenario.value_params`, :mod:`game.scenario.band_plan`). Layer 1:
+imports nothing else of the game; never imports pygame.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ Notes = Annotated[str, Field(max_length=10_000)]
 Name = Annotated[str, Field(max_length=200)]
 Ident = Annotated[str, Field(min_length=1, max_length=64, description="a band or bidder id")]
 """A band or bidder id, here and in every file that names one (plans, logs, saves)."""
+
+Duplex = Literal["FDD", "TDD"]
+AppliesTo = Literal["incumbents", "all", "none"]
+"""Whom the round-1 obligation binds."""
+InformationPolicy = Literal["aggregate", "excess-only"]
+Shape = Literal["concave", "coverage", "threshold"]
+"""How a band's value grows with the MHz held (docs/VALUES.md)."""
 
 # ---------------------------------------------------------------- names that refer to other parts of the file
 # A scenario validated with ``context=references(tree)`` checks that each key naming a band or a bidder names one
@@ -120,7 +130,7 @@ class ScenarioMeta(_Table):
 
 
 class Obligation(_Table):
-    applies_to: Literal["incumbents", "all", "none"]
+    applies_to: AppliesTo
     min_lots: dict[BandRef, Count]
     notes: Notes = ""
 
@@ -131,7 +141,7 @@ class Rules(_Table):
     activity_requirement_percent: Percent = 100
     initial_eligibility: Literal["unlimited"] | Annotated[int, Field(ge=0, le=MAX_USD)] = "unlimited"
     max_rounds: PositiveCount = 500
-    information_policy: Literal["aggregate", "excess-only"] = "aggregate"
+    information_policy: InformationPolicy = "aggregate"
     deposit_usd: Usd = 0
     success_threshold_percent: Percent = 50
     round1_obligation: Obligation | None = None
@@ -150,7 +160,7 @@ class Caps(_Table):
 class Band(_Table):
     id: Ident
     name: Name = Field(default="", description='default: "<id> MHz"')
-    duplex: Literal["FDD", "TDD"]
+    duplex: Duplex
     lots: PositiveCount
     lot_mhz: Mhz
     offered_mhz: Mhz
@@ -199,7 +209,7 @@ class Assignment(_Table):
 
 
 class BandValues(_Table):
-    shape: Literal["concave", "coverage", "threshold"]
+    shape: Shape
     usd_per_mhz: Usd
     decay_percent: Annotated[float, Field(ge=0, lt=100, allow_inf_nan=False)] | None = Field(
         default=None, description="default: the built-in figure of the band (game/scenario/value_params.py), else 10"
@@ -237,7 +247,7 @@ MarketName = Annotated[
 class BandValuesChange(_Table):
     """A market's change to one band's value parameters: only the fields it names."""
 
-    shape: Literal["concave", "coverage", "threshold"] | None = None
+    shape: Shape | None = None
     usd_per_mhz: Usd | None = None
     decay_percent: Annotated[float, Field(ge=0, lt=100, allow_inf_nan=False)] | None = None
     coverage_usd: Usd | None = None
@@ -291,7 +301,7 @@ class Values(_Table):
     notes: Notes = ""
 
 
-def _only(duplex: Literal["FDD", "TDD"], *, required: bool = False) -> dict[str, Any]:
+def _only(duplex: Duplex, *, required: bool = False) -> dict[str, Any]:
     # Which bands a [band_plan] key belongs to; game/scenario/band_plan.py reads this, and the JSON Schema shows it.
     return {"x-duplex": duplex, "x-required": True} if required else {"x-duplex": duplex}
 

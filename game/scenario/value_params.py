@@ -10,14 +10,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import get_args
 
 from game.scenario.checked import key_text
 from game.scenario.model import Band, Problems, Scenario
-from game.scenario.schema import BandValues, Market, Profile, Values
+from game.scenario.schema import BandValues, Market, Profile, Shape, Values
 
-Shape = Literal["concave", "coverage", "threshold"]
-SHAPES: tuple[Shape, ...] = ("concave", "coverage", "threshold")
+SHAPES: tuple[Shape, ...] = get_args(Shape)
 
 # ---------------------------------------------------------------- model parameters
 
