@@ -13,17 +13,15 @@ from game.scenario.model import (
     BidderProfile,
     Caps,
     ClockRules,
-    InformationPolicy,
     Obligation,
     PaymentTerms,
     Scenario,
     ScenarioError,
-    reader_for,
-    section,
 )
+from game.scenario.schema import InformationPolicy
 
 __all__ = [
     "INFORMATION_POLICIES", "SCENARIO_DIR", "AssignmentRules", "Band", "BidderProfile", "Caps", "ClockRules",
     "InformationPolicy", "Obligation", "PaymentTerms", "Scenario", "ScenarioError", "load_scenario", "parse_scenario",
-    "reader_for", "resolve_scenario_path", "section", "shipped_scenarios",
+    "resolve_scenario_path", "shipped_scenarios",
 ]

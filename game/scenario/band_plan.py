@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from decimal import Decimal
 
-from game.scenario.model import Band, BidderProfile, Scenario, ScenarioError, reader_for, section
-
-if TYPE_CHECKING:
-    from game.scenario.model import _Reader
+from game.scenario import schema
+from game.scenario.checked import key_text, quote
+from game.scenario.model import Band, BidderProfile, Problems, Scenario, ScenarioError
 
 KHz = int
 """A frequency in whole kHz on one link."""
@@ -66,7 +64,7 @@ class BandFrequencies:
     """The frequencies of one band from ``[band_plan]``. FDD ranges are downlink; uplink = downlink - spacing."""
 
     band: str
-    duplex: Literal["FDD", "TDD"]
+    duplex: schema.Duplex
     standard: str
     offered: FreqRange
     band_edges: FreqRange | None
@@ -92,160 +90,148 @@ class BandFrequencies:
 
 # ---------------------------------------------------------------- reading [band_plan]
 
-_FDD_KEYS = {
-    "standard", "band_uplink_mhz", "band_downlink_mhz", "uplink_mhz", "downlink_mhz", "estimated",
-    "holdings_downlink_mhz", "holdings_estimated", "notes",
-}
-_TDD_KEYS = {"standard", "band_mhz", "range_mhz", "estimated", "holdings_mhz", "holdings_estimated", "notes"}
 
-
-def _range(r: _Reader, table: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> FreqRange | None:
-    full = f"{path}.{key}"
-    if key not in table:
-        if required:
-            r.problem(full, "missing: give [from, to] in MHz")
-        return None
-    return _as_range(r, table[key], full)
-
-
-def _as_range(r: _Reader, value: Any, full: str) -> FreqRange | None:
-    if not isinstance(value, list) or len(value) != 2:
-        r.problem(full, f"must be [from, to] in MHz, found {value!r}")
+def _range(r: Problems, value: Sequence[float] | None, path: str) -> FreqRange | None:
+    """A validated ``[from, to]`` in MHz as kHz, or None (with a problem if it is finer than 1 kHz or runs down)."""
+    if value is None:
         return None
     edges: list[int] = []
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            r.problem(full, f"must be [from, to] in MHz, found {value!r}")
-            return None
-        try:
-            khz = Decimal(str(v)) * 1000
-        except InvalidOperation:
-            r.problem(full, f"{v!r} is not a number of MHz")
-            return None
+        khz = Decimal(str(v)) * 1000
         if khz != khz.to_integral_value():
-            r.problem(full, f"{v} MHz is finer than the 1 kHz the band plan counts in")
+            r.add(path, f"{v} MHz is finer than the 1 kHz the band plan counts in")
             return None
         edges.append(int(khz))
     if not 0 < edges[0] < edges[1]:
-        r.problem(full, f"must run from a lower to a higher frequency, found {value!r}")
+        r.add(path, f"must run from a lower to a higher frequency, found {quote(list(value))}")
         return None
     return FreqRange(edges[0], edges[1])
 
 
 def read_band_plan(
-    r: _Reader, tree: Mapping[str, Any], bands: Sequence[Band], bidders: Sequence[BidderProfile]
+    r: Problems,
+    plan: schema.BandPlan | None,
+    bands: Sequence[Band],
+    bidders: Sequence[BidderProfile],
+    band_ids: Sequence[str] | None = None,
 ) -> dict[str, BandFrequencies]:
-    """Check the optional ``[band_plan]`` section, recording every problem with its key path in ``r``."""
-    raw = tree.get("band_plan", {})
-    if not isinstance(raw, dict):
-        r.problem("band_plan", f"must be a table, found {type(raw).__name__}")
+    """The frequencies of the validated ``[band_plan]`` section, adding to ``r`` every problem no schema can state.
+
+    ``band_ids`` are the ids of every band on sale (default: those of
+    ``bands``); an entry for one of them that is not in ``bands`` (it did not
+    validate) is left out without a word.
+    """
+    if plan is None:
         return {}
     by_id = {b.id: b for b in bands}
+    known = list(by_id) if band_ids is None else list(band_ids)
     result: dict[str, BandFrequencies] = {}
-    tables = {k: v for k, v in raw.items() if k != "notes"}
-    for band_id, t, path in r.entries(tables, "band_plan", by_id, f"unknown band (bands on sale: {', '.join(by_id)})"):
-        freq = _read_band(r, t, path, by_id[band_id], bidders)
-        if freq is not None:
-            result[band_id] = freq
+    for band_id, entry in (plan.model_extra or {}).items():
+        path = f"band_plan.{key_text(band_id)}"
+        if band_id not in known:
+            r.add(path, f"unknown band (bands on sale: {', '.join(known)})")
+        elif band_id in by_id and isinstance(entry, schema.BandFrequencies):
+            freq = _read_band(r, entry, path, by_id[band_id], bidders)
+            if freq is not None:
+                result[band_id] = freq
     return result
 
 
 def _read_band(
-    r: _Reader, t: Mapping[str, Any], path: str, band: Band, bidders: Sequence[BidderProfile]
+    r: Problems, t: schema.BandFrequencies, path: str, band: Band, bidders: Sequence[BidderProfile]
 ) -> BandFrequencies | None:
     fdd = band.duplex == "FDD"
-    r.only(t, path, _FDD_KEYS if fdd else _TDD_KEYS)
-    standard = r.get(t, "standard", path, str, "", required=False) or ""
-    estimated = bool(r.get(t, "estimated", path, bool, False))
-    holdings_estimated = bool(r.get(t, "holdings_estimated", path, bool, False))
+    allowed, required = schema.frequency_keys(band.duplex)
+    for key in schema.BandFrequencies.model_fields:
+        if key in t.model_fields_set and key not in allowed:
+            article = "an" if fdd else "a"
+            r.add(f"{path}.{key}", f"unknown key for {article} {band.duplex} band (known keys: {', '.join(sorted(allowed))})")
+    for key in required:
+        if key not in t.model_fields_set:
+            r.add(f"{path}.{key}", "missing: give [from, to] in MHz")
     per_link = band.offered_tenths * khz_per_tenth(band.duplex)
     spacing = 0
     if fdd:
-        up = _range(r, t, "uplink_mhz", path)
-        offered = _range(r, t, "downlink_mhz", path)
-        band_up = _range(r, t, "band_uplink_mhz", path, required=False)
-        edges = _range(r, t, "band_downlink_mhz", path, required=False)
-        if ("band_uplink_mhz" in t) != ("band_downlink_mhz" in t):
-            r.problem(path, "give both band_uplink_mhz and band_downlink_mhz, or neither")
+        up = _range(r, t.uplink_mhz, f"{path}.uplink_mhz")
+        offered = _range(r, t.downlink_mhz, f"{path}.downlink_mhz")
+        band_up = _range(r, t.band_uplink_mhz, f"{path}.band_uplink_mhz")
+        edges = _range(r, t.band_downlink_mhz, f"{path}.band_downlink_mhz")
+        if (t.band_uplink_mhz is None) != (t.band_downlink_mhz is None):
+            r.add(path, "give both band_uplink_mhz and band_downlink_mhz, or neither")
         if up is not None and offered is not None:
             spacing = offered.from_khz - up.from_khz
             if up.width_khz != offered.width_khz:
-                r.problem(f"{path}.uplink_mhz", f"{up} is not as wide as downlink_mhz {offered}")
+                r.add(f"{path}.uplink_mhz", f"{up} is not as wide as downlink_mhz {offered}")
             if band_up is not None and edges is not None and edges.from_khz - band_up.from_khz != spacing:
-                r.problem(
+                r.add(
                     f"{path}.band_downlink_mhz",
                     f"duplex spacing of the band edges ({fmt_freq(edges.from_khz - band_up.from_khz)} MHz) differs "
                     f"from that of the offered ranges ({fmt_freq(spacing)} MHz)",
                 )
             if band_up is not None and not up.within(band_up):
-                r.problem(f"{path}.uplink_mhz", f"{up} is outside the band's uplink {band_up}")
-        holdings_key = "holdings_downlink_mhz"
+                r.add(f"{path}.uplink_mhz", f"{up} is outside the band's uplink {band_up}")
+        holdings_key, held = "holdings_downlink_mhz", t.holdings_downlink_mhz
     else:
-        offered = _range(r, t, "range_mhz", path)
-        edges = _range(r, t, "band_mhz", path, required=False)
-        holdings_key = "holdings_mhz"
+        offered = _range(r, t.range_mhz, f"{path}.range_mhz")
+        edges = _range(r, t.band_mhz, f"{path}.band_mhz")
+        holdings_key, held = "holdings_mhz", t.holdings_mhz
     if offered is None:
         return None
     if offered.width_khz != per_link:
         link = "downlink " if fdd else ""
-        r.problem(
+        r.add(
             f"{path}.{'downlink_mhz' if fdd else 'range_mhz'}",
             f"{link}range {offered} is {fmt_freq(offered.width_khz)} MHz wide, but the band offers "
             f"{band.lots} lots of {band.lot_tenths / 10:g} MHz = {fmt_freq(per_link)} MHz"
             + (" per link" if fdd else ""),
         )
     if edges is not None and not offered.within(edges):
-        r.problem(path, f"offered range {offered} is outside the band edges {edges}")
+        r.add(path, f"offered range {offered} is outside the band edges {edges}")
 
     holdings: dict[str, tuple[FreqRange, ...]] = {}
     h_path = f"{path}.{holdings_key}"
-    h_table = r.table(t, holdings_key, path, required=False)
     known = {b.id: b for b in bidders}
     taken: list[tuple[str, FreqRange]] = [("the offered spectrum", offered)]
-    for bidder_id, ranges_raw in h_table.items():
-        b_path = f"{h_path}.{bidder_id}"
+    for bidder_id, ranges_given in held.items():
+        b_path = f"{h_path}.{key_text(bidder_id)}"
         if bidder_id not in known:
-            r.problem(b_path, f"unknown bidder (bidders: {', '.join(known)})")
-            continue
-        if not isinstance(ranges_raw, list) or not ranges_raw:
-            r.problem(b_path, "must be a non-empty list of [from, to] ranges in MHz")
-            continue
+            continue  # the schema named it unknown, or the bidder did not validate
         ranges: list[FreqRange] = []
-        for i, item in enumerate(ranges_raw):
-            rng = _as_range(r, item, f"{b_path}[{i}]")
+        for i, item in enumerate(ranges_given):
+            rng = _range(r, item, f"{b_path}[{i}]")
             if rng is None:
                 continue
             if edges is not None and not rng.within(edges):
-                r.problem(f"{b_path}[{i}]", f"{rng} is outside the band edges {edges}")
+                r.add(f"{b_path}[{i}]", f"{rng} is outside the band edges {edges}")
             for who, other in taken:
                 if rng.overlaps(other):
-                    r.problem(f"{b_path}[{i}]", f"{rng} overlaps {other} held by {who}")
+                    r.add(f"{b_path}[{i}]", f"{rng} overlaps {other} held by {who}")
             taken.append((bidder_id, rng))
             ranges.append(rng)
         holding = known[bidder_id].holding(band.id)
         total = sum(x.width_khz for x in ranges)
-        if len(ranges) == len(ranges_raw) and total != holding * khz_per_tenth(band.duplex):
+        if len(ranges) == len(ranges_given) and total != holding * khz_per_tenth(band.duplex):
             each = " per link" if fdd else ""
-            r.problem(
+            r.add(
                 b_path,
                 f"ranges total {fmt_freq(total)} MHz{each}, but bidders.{bidder_id}.holdings_mhz.{band.id} is "
                 f"{holding / 10:g} MHz" + (f" = {fmt_freq(holding * 50)} MHz per link" if fdd else ""),
             )
         holdings[bidder_id] = tuple(sorted(ranges, key=lambda x: x.from_khz))
-    if h_table:
+    if held:
         for b in bidders:
-            if b.holding(band.id) and b.id not in h_table:
-                r.problem(h_path, f"no ranges for {b.id}, which holds {b.holding(band.id) / 10:g} MHz of {band.id} MHz")
+            if b.holding(band.id) and b.id not in held:
+                r.add(h_path, f"no ranges for {b.id}, which holds {b.holding(band.id) / 10:g} MHz of {band.id} MHz")
     return BandFrequencies(
         band=band.id,
         duplex=band.duplex,
-        standard=standard,
+        standard=t.standard,
         offered=offered,
         band_edges=edges,
         duplex_spacing_khz=spacing,
-        estimated=estimated,
+        estimated=t.estimated,
         holdings=holdings,
-        holdings_estimated=holdings_estimated,
+        holdings_estimated=t.holdings_estimated,
     )
 
 
@@ -258,10 +244,11 @@ def frequencies(scenario: Scenario) -> dict[str, BandFrequencies]:
     # Holding the scenario in the cache keeps its id from being reused by another object.
     if cached is not None and cached[0] is scenario:
         return cached[1]
-    r = reader_for(scenario.source_path)
-    result = read_band_plan(r, {"band_plan": dict(section(scenario, "band_plan"))}, scenario.bands, scenario.bidders)
-    if r.problems:
-        raise ScenarioError(scenario.source_path, r.problems)
+    r = Problems()
+    plan = scenario.file.band_plan if scenario.file is not None else None
+    result = read_band_plan(r, plan, scenario.bands, scenario.bidders)
+    if r:
+        raise ScenarioError(scenario.source_path, list(r))
     if len(_freq_cache) > 64:
         _freq_cache.clear()
     _freq_cache[id(scenario)] = (scenario, result)

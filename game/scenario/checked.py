@@ -392,6 +392,9 @@ def error_message(error: Mapping[str, Any], *, table: str = "a table", known: Se
         return f"unknown {ctx.get('discriminator', 'type')} {quote(ctx.get('tag'))} (known: {ctx.get('expected_tags')})"
     elif kind == "union_tag_not_found":
         return f"missing {ctx.get('discriminator', 'type')}"
+    elif kind.startswith("unknown_"):
+        # A key naming something the file does not declare (game/scenario/schema.py): the key path shows it already.
+        return str(error.get("msg", kind))
     elif kind in ("value_error", "assertion_error"):
         text = str(ctx.get("error", error.get("msg", "")))
     else:

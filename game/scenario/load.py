@@ -6,29 +6,31 @@ the clock rules and the money terms. Loading checks everything at the
 boundary and reports *all* problems at once, each naming the file, the key
 path and what is wrong. Never imports pygame.
 
-The file's keys, types and bounds are declared once, in
-:mod:`game.scenario.schema`; a tree is checked against it first, and the
-values it refuses are taken out. The reader below then reads what is left
-(with the same defaults) and makes the checks across fields that a schema
-cannot state: lots x lot size = offered MHz, reserve = base price x lot,
-holdings within the caps, names that refer to declared bands and bidders.
+The file's keys, types, bounds, defaults and the names that must refer to
+declared bands and bidders are declared once, in :mod:`game.scenario.schema`;
+a tree is validated against it, and the :class:`Scenario` is built from the
+validated models. Only what a schema cannot state is checked here, as
+functions over those models: lots x lot size = offered MHz, reserve = base
+price x lot, MHz in whole tenths, holdings within the caps, the obligation
+within the supply, the low-band list, and (in their modules) the ``[values]``
+markets and the ``[band_plan]`` frequencies.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from game.scenario import checked
+from game.scenario import checked, schema
 from game.scenario.band_plan import read_band_plan
 from game.scenario.model import (
-    INFORMATION_POLICIES,
     SCENARIO_DIR,
     AssignmentRules,
     Band,
@@ -37,13 +39,15 @@ from game.scenario.model import (
     ClockRules,
     Obligation,
     PaymentTerms,
+    Problems,
     Scenario,
     ScenarioError,
-    _Reader,
 )
-from game.scenario.schema import ScenarioFile
-from game.scenario.units import Tenths
+from game.scenario.schema import ScenarioFile, references
+from game.scenario.units import Tenths, tenths_from_mhz
 from game.scenario.value_params import check_values
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def shipped_scenarios() -> list[str]:
@@ -98,365 +102,329 @@ def parse_scenario(tree: Mapping[str, Any], *, source: str, sha256: str = "") ->
     """Validate a parsed TOML tree; see :func:`load_scenario`.
 
     First against the declared schema (:mod:`game.scenario.schema`: keys,
-    types, bounds), then the cross-checks no schema can state. A value the
-    schema refused is taken out before the cross-checks run, so that each
-    problem is reported once, and nothing downstream sees an infinite or
-    out-of-range number.
+    types, bounds, names of bands and bidders), then the cross-checks no
+    schema can state. When the schema refuses something, the values it
+    refused are taken out and each part that still validates alone (a band,
+    a bidder, a section) is cross-checked too, so that every problem is
+    reported at once, each once.
     """
     if checked.tree_depth_exceeds(tree):
         raise ScenarioError(source, [f"nested more than {checked.MAX_DEPTH} levels deep"])
-    schema_problems, refused = _schema_problems(tree)
-    if refused:
-        tree = _without(tree, refused)
-    r = _Reader(source)
+    refs = references(tree)
+    schema_problems, refused, document = _schema_problems(tree, refs)
+    parts = _Parts.of(document) if document is not None else _Parts.salvaged(_without(tree, refused), refs)
+    band_ids = refs.get("bands", [])
+    r = Problems()
 
-    meta = r.table(tree, "scenario", "")
-    scenario_id = r.get(meta, "id", "scenario", str) or ""
-    name = r.get(meta, "name", "scenario", str) or ""
-    description = r.get(meta, "description", "scenario", str, "", required=False) or ""
-
-    other = _read_other_bands(r, tree)
-    bands = _read_bands(r, tree)
-    band_ids = [b.id for b in bands]
-    known_band_ids = set(band_ids) | set(other)
-    for dup in {b for b in band_ids if band_ids.count(b) > 1}:
-        r.problem("bands", f"band id {dup!r} appears more than once")
+    other = {k: o.low_band for k, o in parts.other_bands.items()}
+    bands = [b for b in (_band(r, t) for t in parts.bands) if b is not None]
+    for dup in sorted({b for b in band_ids if band_ids.count(b) > 1}):
+        r.add("bands", f"band id {checked.quote(dup)} appears more than once")
     for oid in other:
         if oid in band_ids:
-            r.problem(f"other_bands.{oid}", "is also a band on sale")
+            r.add(f"other_bands.{checked.key_text(oid)}", "is also a band on sale")
 
-    rules = _read_rules(r, tree, set(band_ids))
-    for band in bands:
-        need = rules.obligation.min_lots.get(band.id, 0)
-        if need > band.lots:
-            r.problem(f"rules.round1_obligation.min_lots.{band.id}", f"{need} lots is more than the {band.lots} lots on sale")
-    caps = _read_caps(r, tree, bands, other)
-    assignment = _read_assignment(r, tree)
-    payment, rate = _read_money(r, tree)
-    bidders = _read_bidders(r, tree, known_band_ids)
-    for b in bidders:
-        _check_caps_against_holdings(r, b, caps, bands, other)
-    if not bidders:
-        r.problem("bidders", "at least one bidder is needed")
-    _check_optional_sections(r, tree)
-    _check_band_plan(r, tree, bands, bidders)
+    rules = _rules(r, parts.rules) if parts.rules is not None else None
+    if rules is not None:
+        for band in bands:
+            need = rules.obligation.min_lots.get(band.id, 0)
+            if need > band.lots:
+                r.add(f"rules.round1_obligation.min_lots.{band.id}", f"{need} lots is more than the {band.lots} lots on sale")
+    all_bands = len(parts.bands) == len(band_ids)
+    caps = _caps(r, parts.caps, parts.bands if all_bands else None, other) if parts.caps is not None else None
+    assignment = parts.assignment or schema.Assignment()
+    money = _money(r, parts.money) if parts.money is not None else None
+    bidders = [_bidder(r, k, t) for k, t in parts.bidders.items()]
+    if caps is not None:
+        for bidder in bidders:
+            _check_caps_against_holdings(r, bidder, caps)
+    check_values(r, parts.values)
+    read_band_plan(r, parts.band_plan, bands, bidders, band_ids)
 
     refused_paths = [p.partition(": ")[0] for p in schema_problems]
-    cross = [p for p in r.problems if not checked.related(p.partition(": ")[0], refused_paths)]
+    cross = [p for p in r if not checked.related(p.partition(": ")[0], refused_paths)]
     # Under a name the scenario does not know (an unknown band's [values] table), its keys are beside the point.
-    unknown = [p.partition(": ")[0] for p in cross if p.partition(": ")[2].startswith("unknown")]
+    unknown = [p.partition(": ")[0] for p in schema_problems + cross if p.partition(": ")[2].startswith("unknown")]
     problems = [p for p in schema_problems if not any(p.startswith(u + ".") for u in unknown)] + cross
     if problems:
         raise ScenarioError(source, problems)
+    # No problem: the whole file validated, and so did every part built from it.
+    assert document is not None and rules is not None and caps is not None and money is not None
     return Scenario(
-        id=scenario_id,
-        name=name,
-        description=description,
+        id=document.scenario.id,
+        name=document.scenario.name,
+        description=document.scenario.description,
         source_path=source,
         sha256=sha256,
         bands=tuple(bands),
         other_bands=other,
         caps=caps,
         rules=rules,
-        assignment=assignment,
-        payment=payment,
-        exchange_rate_pkr_per_usd=rate,
+        assignment=AssignmentRules(
+            opening_price_usd=assignment.opening_price_usd,
+            price_step_usd=assignment.price_step_usd,
+            max_rounds=assignment.max_rounds,
+        ),
+        payment=money[0],
+        exchange_rate_pkr_per_usd=money[1],
         bidders=tuple(bidders),
         raw=tree,
+        file=document,
     )
 
 
-def _read_bands(r: _Reader, tree: Mapping[str, Any]) -> list[Band]:
-    raw = tree.get("bands")
-    if raw is None:
-        r.problem("bands", "missing: list the bands on sale as [[bands]] tables")
-        return []
-    if not isinstance(raw, list) or not raw:
-        r.problem("bands", "must be a non-empty list of [[bands]] tables")
-        return []
-    bands: list[Band] = []
-    for i, t in enumerate(raw):
-        if not isinstance(t, dict):
-            r.problem(f"bands[{i}]", "must be a table")
-            continue
-        bid = t.get("id")
-        path = f"bands[{i}]" if not isinstance(bid, str) else f"bands[{bid}]"
-        band_id = r.get(t, "id", path, str) or ""
-        duplex = r.choice(t, "duplex", path, ("FDD", "TDD"))
-        # Cross-checks below only make sense when every number read cleanly.
-        before = len(r.problems)
-        lots = r.positive_int(t, "lots", path)
-        lot = r.tenths(t, "lot_mhz", path)
-        offered = r.tenths(t, "offered_mhz", path)
-        base = r.positive_int(t, "base_price_usd_per_mhz", path)
-        reserve = r.positive_int(t, "reserve_usd", path)
-        points = r.positive_int(t, "eligibility_points", path)
-        if lot <= 0 and "lot_mhz" in t:
-            r.problem(f"{path}.lot_mhz", "must be positive")
-        numbers_ok = len(r.problems) == before
-        if numbers_ok and lots * lot != offered:
-            r.problem(
-                f"{path}.offered_mhz",
-                f"{lots} lots x {lot / 10:g} MHz = {lots * lot / 10:g} MHz, but offered_mhz is {offered / 10:g} MHz",
-            )
-        # Base prices are per MHz paired (2x1 MHz) for FDD, per MHz for TDD.
-        if numbers_ok:
-            unit_tenths = 20 if duplex == "FDD" else 10
-            if base * lot != reserve * unit_tenths:
-                unit = "MHz paired" if duplex == "FDD" else "MHz"
-                expected = Decimal(base * lot) / unit_tenths
-                r.problem(
-                    f"{path}.reserve_usd",
-                    f"{reserve} does not match base price {base} per {unit} x lot size {lot / 10:g} MHz = {expected:f}",
-                )
-        bands.append(
-            Band(
-                id=band_id,
-                name=r.get(t, "name", path, str, f"{band_id} MHz") or f"{band_id} MHz",
-                duplex="FDD" if duplex == "FDD" else "TDD",
-                lots=lots,
-                lot_tenths=lot,
-                base_price_usd_per_mhz=base,
-                reserve_usd=reserve,
-                eligibility_points=points,
-                low_band=bool(r.get(t, "low_band", path, bool, False)),
-                positioning=bool(r.get(t, "positioning", path, bool, False)),
-            )
+@dataclass(frozen=True)
+class _Parts:
+    """The parts of a scenario file that validated: all of them, or those that still do once refused values are out."""
+
+    rules: schema.Rules | None
+    caps: schema.Caps | None
+    bands: list[schema.Band]
+    other_bands: dict[str, schema.OtherBand]
+    bidders: dict[str, schema.Bidder]
+    money: schema.Money | None
+    assignment: schema.Assignment | None
+    values: schema.Values | None
+    band_plan: schema.BandPlan | None
+
+    @classmethod
+    def of(cls, f: ScenarioFile) -> _Parts:
+        return cls(f.rules, f.caps, f.bands, f.other_bands, f.bidders, f.money, f.assignment, f.values, f.band_plan)
+
+    @classmethod
+    def salvaged(cls, tree: Mapping[str, Any], refs: Mapping[str, Any]) -> _Parts:
+        def part(model: type[M], key: str) -> M | None:
+            return _valid(model, tree[key], refs) if key in tree else None
+
+        def table(model: type[M], key: str) -> dict[str, M]:
+            value = tree.get(key)
+            items = value.items() if isinstance(value, dict) else ()
+            return {k: m for k, v in items if (m := _valid(model, v, refs)) is not None}
+
+        listed = tree.get("bands")
+        bands = [m for v in (listed if isinstance(listed, list) else []) if (m := _valid(schema.Band, v, refs)) is not None]
+        return cls(
+            rules=part(schema.Rules, "rules"),
+            caps=part(schema.Caps, "caps"),
+            bands=bands,
+            other_bands=table(schema.OtherBand, "other_bands"),
+            bidders=table(schema.Bidder, "bidders"),
+            money=part(schema.Money, "money"),
+            assignment=part(schema.Assignment, "assignment"),
+            values=part(schema.Values, "values"),
+            band_plan=part(schema.BandPlan, "band_plan"),
         )
-    return bands
 
 
-def _read_other_bands(r: _Reader, tree: Mapping[str, Any]) -> dict[str, bool]:
-    t = r.table(tree, "other_bands", "", required=False)
-    result: dict[str, bool] = {}
-    for key in t:
-        sub = r.get(t, key, "other_bands", dict, {})
-        result[key] = bool(r.get(sub, "low_band", f"other_bands.{key}", bool, False))
-    return result
+def _valid(model: type[M], value: Any, refs: Mapping[str, Any]) -> M | None:
+    try:
+        return model.model_validate(value, context=dict(refs))
+    except ValidationError:
+        return None
 
 
-def _read_rules(r: _Reader, tree: Mapping[str, Any], band_ids: set[str]) -> ClockRules:
-    t = r.table(tree, "rules", "")
-    path = "rules"
-    inc = r.decimal(t, "increment_percent", path)
+def _tenths(r: Problems, value: float, path: str) -> Tenths | None:
+    """MHz (validated: finite, not negative) as tenths, or None with a problem if finer than 0.1 MHz."""
+    try:
+        return tenths_from_mhz(value)
+    except ValueError:
+        r.add(path, f"{value} MHz is finer than the 0.1 MHz this engine counts in")
+        return None
+
+
+def _decimal(value: int | float | str) -> Decimal:
+    """A validated rate (a number, or a decimal number as a string) as an exact Decimal."""
+    return Decimal(str(value))
+
+
+def _band(r: Problems, t: schema.Band) -> Band | None:
+    path = f"bands[{checked.key_text(t.id)}]"
+    lot = _tenths(r, t.lot_mhz, f"{path}.lot_mhz")
+    offered = _tenths(r, t.offered_mhz, f"{path}.offered_mhz")
+    if lot is not None and lot <= 0:
+        r.add(f"{path}.lot_mhz", "must be positive")
+        lot = None
+    if lot is None or offered is None:
+        return None  # the cross-checks below only make sense when every number read cleanly
+    if t.lots * lot != offered:
+        r.add(
+            f"{path}.offered_mhz",
+            f"{t.lots} lots x {lot / 10:g} MHz = {t.lots * lot / 10:g} MHz, but offered_mhz is {offered / 10:g} MHz",
+        )
+    # Base prices are per MHz paired (2x1 MHz) for FDD, per MHz for TDD.
+    unit_tenths = 20 if t.duplex == "FDD" else 10
+    if t.base_price_usd_per_mhz * lot != t.reserve_usd * unit_tenths:
+        unit = "MHz paired" if t.duplex == "FDD" else "MHz"
+        expected = Decimal(t.base_price_usd_per_mhz * lot) / unit_tenths
+        r.add(
+            f"{path}.reserve_usd",
+            f"{t.reserve_usd} does not match base price {t.base_price_usd_per_mhz} per {unit} x lot size "
+            f"{lot / 10:g} MHz = {expected:f}",
+        )
+    return Band(
+        id=t.id,
+        name=t.name or f"{t.id} MHz",
+        duplex=t.duplex,
+        lots=t.lots,
+        lot_tenths=lot,
+        base_price_usd_per_mhz=t.base_price_usd_per_mhz,
+        reserve_usd=t.reserve_usd,
+        eligibility_points=t.eligibility_points,
+        low_band=t.low_band,
+        positioning=t.positioning,
+    )
+
+
+def _rules(r: Problems, t: schema.Rules) -> ClockRules:
+    inc = _decimal(t.increment_percent)
     inc_bp = inc * 100
-    if inc_bp != inc_bp.to_integral_value() or inc_bp <= 0:
-        r.problem(f"{path}.increment_percent", f"must be a positive percentage with at most two decimals, found {inc}")
-    activity = r.positive_int(t, "activity_requirement_percent", path, 100)
-    if activity > 100:
-        r.problem(f"{path}.activity_requirement_percent", f"must be at most 100, found {activity}")
-    initial = t.get("initial_eligibility", "unlimited")
-    initial_points: int | None
-    if initial == "unlimited":
-        initial_points = None
-    elif isinstance(initial, int) and not isinstance(initial, bool) and initial >= 0:
-        initial_points = initial
-    else:
-        r.problem(f"{path}.initial_eligibility", f'must be "unlimited" or a non-negative integer, found {initial!r}')
-        initial_points = None
-    success = r.positive_int(t, "success_threshold_percent", path, 50)
-    if success > 100:
-        r.problem(f"{path}.success_threshold_percent", f"must be at most 100, found {success}")
-
-    ob_t = r.table(t, "round1_obligation", path, required=False)
-    ob_path = f"{path}.round1_obligation"
-    applies = r.choice(ob_t, "applies_to", ob_path, ("incumbents", "all", "none"), "none" if not ob_t else None)
-    min_lots_t = r.table(ob_t, "min_lots", ob_path, required=bool(ob_t))
-    min_lots: dict[str, int] = {}
-    for band_id in min_lots_t:
-        if band_id not in band_ids:
-            r.problem(f"{ob_path}.min_lots.{band_id}", f"unknown band (bands on sale: {', '.join(sorted(band_ids))})")
-        min_lots[band_id] = r.non_negative_int(min_lots_t, band_id, f"{ob_path}.min_lots")
-    policy = r.choice(t, "information_policy", path, INFORMATION_POLICIES, "aggregate")
+    whole = inc_bp == inc_bp.to_integral_value()
+    if not whole or inc_bp <= 0:
+        r.add("rules.increment_percent", f"must be a positive percentage with at most two decimals, found {inc}")
+    ob = t.round1_obligation
     return ClockRules(
-        increment_bp=int(inc_bp) if inc_bp == inc_bp.to_integral_value() else 0,
-        price_step_usd=r.positive_int(t, "price_step_usd", path, 1000),
-        activity_requirement_percent=activity,
-        initial_eligibility=initial_points,
-        max_rounds=r.positive_int(t, "max_rounds", path, 500),
-        information_policy="aggregate" if policy == "aggregate" else "excess-only",
-        deposit_usd=r.non_negative_int(t, "deposit_usd", path, 0),
-        success_threshold_percent=success,
-        obligation=Obligation(
-            applies_to="incumbents" if applies == "incumbents" else ("all" if applies == "all" else "none"),
-            min_lots=min_lots,
-        ),
+        increment_bp=int(inc_bp) if whole else 0,
+        price_step_usd=t.price_step_usd,
+        activity_requirement_percent=t.activity_requirement_percent,
+        initial_eligibility=None if t.initial_eligibility == "unlimited" else t.initial_eligibility,
+        max_rounds=t.max_rounds,
+        information_policy=t.information_policy,
+        deposit_usd=t.deposit_usd,
+        success_threshold_percent=t.success_threshold_percent,
+        obligation=Obligation(applies_to=ob.applies_to, min_lots=dict(ob.min_lots)) if ob else Obligation("none", {}),
     )
 
 
-def _read_caps(r: _Reader, tree: Mapping[str, Any], bands: list[Band], other: Mapping[str, bool]) -> Caps:
-    t = r.table(tree, "caps", "")
-    path = "caps"
-    overall = r.tenths(t, "overall_mhz", path)
-    low = r.tenths(t, "low_band_mhz", path)
-    low_bands_raw = r.get(t, "low_band_bands", path, list, [])
-    known = {b.id for b in bands} | set(other)
-    low_bands: list[str] = []
-    for i, item in enumerate(low_bands_raw or []):
-        if not isinstance(item, str) or item not in known:
-            r.problem(f"{path}.low_band_bands[{i}]", f"unknown band {item!r} (known: {', '.join(sorted(known))})")
-        else:
-            low_bands.append(item)
-    declared_low = {b.id for b in bands if b.low_band} | {k for k, v in other.items() if v}
-    if set(low_bands) != declared_low and low_bands_raw is not None:
-        r.problem(
-            f"{path}.low_band_bands",
-            f"lists {sorted(low_bands)} but the bands marked low_band = true are {sorted(declared_low)}",
-        )
-    per_band_t = r.table(t, "band_mhz", path, required=False)
+def _caps(
+    r: Problems, t: schema.Caps, bands: Sequence[schema.Band] | None, other: Mapping[str, bool]
+) -> Caps | None:
+    """The caps; ``bands`` None when some band did not validate (the low-band list is then not compared)."""
+    overall = _tenths(r, t.overall_mhz, "caps.overall_mhz")
+    if overall is not None and overall <= 0:
+        r.add("caps.overall_mhz", "must be positive")
+    low = _tenths(r, t.low_band_mhz, "caps.low_band_mhz")
+    if bands is not None:
+        declared_low = {b.id for b in bands if b.low_band} | {k for k, v in other.items() if v}
+        if set(t.low_band_bands) != declared_low:
+            r.add(
+                "caps.low_band_bands",
+                f"lists {sorted(t.low_band_bands)} but the bands marked low_band = true are {sorted(declared_low)}",
+            )
     per_band: dict[str, Tenths] = {}
-    for band_id, value in per_band_t.items():
-        if band_id not in {b.id for b in bands}:
-            r.problem(f"{path}.band_mhz.{band_id}", "unknown band")
-            continue
-        per_band[band_id] = r.as_tenths(value, f"{path}.band_mhz.{band_id}")
-    if overall <= 0 and "overall_mhz" in t:
-        r.problem(f"{path}.overall_mhz", "must be positive")
+    for band_id, value in t.band_mhz.items():
+        cap = _tenths(r, value, f"caps.band_mhz.{band_id}")
+        if cap is not None:
+            per_band[band_id] = cap
+    if overall is None or low is None:
+        return None
     return Caps(
         overall=overall,
-        overall_basis=str(t.get("overall_basis", "")),
+        overall_basis=t.overall_basis,
         low_band=low,
-        low_band_bands=tuple(low_bands),
+        low_band_bands=tuple(t.low_band_bands),
         per_band=per_band,
     )
 
 
-def _read_assignment(r: _Reader, tree: Mapping[str, Any]) -> AssignmentRules:
-    t = r.table(tree, "assignment", "", required=False)
-    path = "assignment"
-    return AssignmentRules(
-        opening_price_usd=r.non_negative_int(t, "opening_price_usd", path, 0),
-        price_step_usd=r.positive_int(t, "price_step_usd", path, 100_000),
-        max_rounds=r.positive_int(t, "max_rounds", path, 200),
-    )
-
-
-def _read_money(r: _Reader, tree: Mapping[str, Any]) -> tuple[PaymentTerms, Decimal]:
-    t = r.table(tree, "money", "")
-    path = "money"
-    rate = r.decimal(t, "exchange_rate_pkr_per_usd", path)
-    if rate == 0 and "exchange_rate_pkr_per_usd" in t:
-        r.problem(f"{path}.exchange_rate_pkr_per_usd", "must be positive")
-    min_upfront = r.positive_int(t, "min_upfront_percent", path, 50)
-    if min_upfront > 100:
-        r.problem(f"{path}.min_upfront_percent", f"must be at most 100, found {min_upfront}")
+def _money(r: Problems, t: schema.Money) -> tuple[PaymentTerms, Decimal]:
+    rate = _decimal(t.exchange_rate_pkr_per_usd)
+    if rate == 0:
+        r.add("money.exchange_rate_pkr_per_usd", "must be positive")
     terms = PaymentTerms(
-        moratorium_years=r.non_negative_int(t, "moratorium_years", path, 1),
-        min_upfront_percent=min_upfront,
-        instalments=r.positive_int(t, "instalments", path, 5),
-        kibor_percent=r.decimal(t, "kibor_percent", path),
-        markup_spread_percent=r.decimal(t, "markup_spread_percent", path, "3"),
-        discount_rate_percent=r.decimal(t, "discount_rate_percent", path, "12"),
+        moratorium_years=t.moratorium_years,
+        min_upfront_percent=t.min_upfront_percent,
+        instalments=t.instalments,
+        kibor_percent=_decimal(t.kibor_percent),
+        markup_spread_percent=_decimal(t.markup_spread_percent),
+        discount_rate_percent=_decimal(t.discount_rate_percent),
     )
     return terms, rate
 
 
-def _read_bidders(r: _Reader, tree: Mapping[str, Any], known_bands: set[str]) -> list[BidderProfile]:
-    t = r.table(tree, "bidders", "")
-    result: list[BidderProfile] = []
-    for bidder_id, sub in t.items():
-        path = f"bidders.{bidder_id}"
-        if not isinstance(sub, dict):
-            r.problem(path, "must be a table")
-            continue
-        holdings_t = r.table(sub, "holdings_mhz", path, required=False)
-        holdings: dict[str, Tenths] = {}
-        for band_id, value in holdings_t.items():
-            if band_id not in known_bands:
-                r.problem(
-                    f"{path}.holdings_mhz.{band_id}",
-                    f"unknown band (declare bands not on sale under [other_bands]; known: {', '.join(sorted(known_bands))})",
-                )
-                continue
-            holdings[band_id] = r.as_tenths(value, f"{path}.holdings_mhz.{band_id}")
-        estimated_raw = r.get(sub, "estimated", path, list, [])
-        estimated: list[str] = []
-        for i, item in enumerate(estimated_raw or []):
-            if not isinstance(item, str) or item not in holdings:
-                r.problem(f"{path}.estimated[{i}]", f"{item!r} is not a band in holdings_mhz")
-            else:
-                estimated.append(item)
-        result.append(
-            BidderProfile(
-                id=bidder_id,
-                name=r.get(sub, "name", path, str, bidder_id) or bidder_id,
-                incumbent=bool(r.get(sub, "incumbent", path, bool, False)),
-                participates_by_default=bool(r.get(sub, "participates", path, bool, True)),
-                holdings=holdings,
-                estimated_holdings=tuple(estimated),
-                source=r.get(sub, "source", path, str, "", required=False) or "",
-                colour=_colour(r, sub, path),
-            )
-        )
-    return result
+def _bidder(r: Problems, bidder_id: str, t: schema.Bidder) -> BidderProfile:
+    path = f"bidders.{checked.key_text(bidder_id)}"
+    holdings: dict[str, Tenths] = {}
+    for band_id, value in t.holdings_mhz.items():
+        held = _tenths(r, value, f"{path}.holdings_mhz.{checked.key_text(band_id)}")
+        if held is not None:
+            holdings[band_id] = held
+    estimated: list[str] = []
+    for i, item in enumerate(t.estimated):
+        if item not in holdings:
+            r.add(f"{path}.estimated[{i}]", f"{checked.quote(item)} is not a band in holdings_mhz")
+        else:
+            estimated.append(item)
+    return BidderProfile(
+        id=bidder_id,
+        name=t.name or bidder_id,
+        incumbent=t.incumbent,
+        participates_by_default=t.participates,
+        holdings=holdings,
+        estimated_holdings=tuple(estimated),
+        source=t.source,
+        colour=t.colour,
+    )
 
 
-def _colour(r: _Reader, sub: Mapping[str, Any], path: str) -> str:
-    value = r.get(sub, "colour", path, str, "#808080", required=False) or "#808080"
-    if not (len(value) == 7 and value.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in value[1:])):
-        r.problem(f"{path}.colour", f'must be a colour like "#d7263d", found {value!r}')
-        return "#808080"
-    return value
-
-
-def _check_caps_against_holdings(
-    r: _Reader, bidder: BidderProfile, caps: Caps, bands: list[Band], other: Mapping[str, bool]
-) -> None:
-    path = f"bidders.{bidder.id}.holdings_mhz"
+def _check_caps_against_holdings(r: Problems, bidder: BidderProfile, caps: Caps) -> None:
+    path = f"bidders.{checked.key_text(bidder.id)}.holdings_mhz"
     total = bidder.total_holdings
     if caps.overall and total > caps.overall:
-        r.problem(path, f"existing holdings {total / 10:g} MHz exceed the overall cap caps.overall_mhz = {caps.overall / 10:g} MHz")
+        r.add(path, f"existing holdings {total / 10:g} MHz exceed the overall cap caps.overall_mhz = {caps.overall / 10:g} MHz")
     low = sum(bidder.holding(b) for b in caps.low_band_bands)
     if caps.low_band and low > caps.low_band:
-        r.problem(path, f"existing low-band holdings {low / 10:g} MHz exceed caps.low_band_mhz = {caps.low_band / 10:g} MHz")
+        r.add(path, f"existing low-band holdings {low / 10:g} MHz exceed caps.low_band_mhz = {caps.low_band / 10:g} MHz")
     for band_id, cap in caps.per_band.items():
         if bidder.holding(band_id) > cap:
-            r.problem(
+            r.add(
                 f"{path}.{band_id}",
                 f"existing holding {bidder.holding(band_id) / 10:g} MHz exceeds caps.band_mhz.{band_id} = {cap / 10:g} MHz",
             )
 
 
-def _check_optional_sections(r: _Reader, tree: Mapping[str, Any]) -> None:
-    check_values(r, tree)
-
-
-def _check_band_plan(r: _Reader, tree: Mapping[str, Any], bands: list[Band], bidders: list[BidderProfile]) -> None:
-    read_band_plan(r, tree, bands, bidders)
-
-
-def _schema_problems(tree: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """(problems, locations of refused values) of the tree against :class:`ScenarioFile`."""
+def _schema_problems(
+    tree: Mapping[str, Any], refs: Mapping[str, Any]
+) -> tuple[list[str], list[tuple[Any, ...]], ScenarioFile | None]:
+    """(problems, locations of refused values, the validated file or None) of the tree against :class:`ScenarioFile`."""
     problems: list[str] = []
     refused: list[tuple[Any, ...]] = []
     for loc, message in checked.number_problems(tree):
         problems.append(f"{checked.render_path(tree, loc)}: {message}")
         refused.append(loc)
     try:
-        ScenarioFile.model_validate(tree)
+        document = ScenarioFile.model_validate(tree, context=dict(refs))
     except ValidationError as exc:
         skip = [p.partition(": ")[0] for p in problems]
         for path, message in checked.schema_problems(ScenarioFile, tree, exc, skip=skip):
             problems.append(f"{path}: {message}")
         refused.extend(tuple(e["loc"]) for e in exc.errors(include_url=False) if e["type"] != "missing")
-    return problems, refused
+        return problems, refused, None
+    return problems, refused, (None if problems else document)
 
 
 def _without(tree: Mapping[str, Any], locations: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
     """A copy of the tree with the value at each location taken out (a list item becomes None)."""
     result = copy.deepcopy(dict(tree))
+    taken: list[tuple[Any, ...]] = []
     for loc in locations:
+        # A location inside one already taken out (an unknown key's own errors) has nothing left to take.
+        if any(loc[: len(t)] == t for t in taken):
+            continue
         # Take out the deepest part of the location that exists (the rest names union members).
         parent: Any = None
         key: Any = None
         node: Any = result
+        depth = 0
         for seg in loc:
             if checked.has_part(node, seg):
                 parent, key, node = node, seg, node[seg]
+                depth += 1
             else:
                 break
         if isinstance(parent, dict):
             parent.pop(key, None)
         elif isinstance(parent, list):
             parent[key] = None
+        if parent is not None:
+            taken.append(tuple(loc[:depth]))
     return result

@@ -1,4 +1,4 @@
-"""The scenario's ``[values]`` section: parameters of the private-value model, read and checked.
+"""The scenario's ``[values]`` section: parameters of the private-value model, built from its validated model.
 
 Data only: the model that draws values from these parameters is
 :mod:`game.economics.values`. Never imports pygame.
@@ -6,19 +6,17 @@ Data only: the model that draws values from these parameters is
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import get_args
 
-from game.scenario.model import Band, Scenario, reader_for, section
+from game.scenario.checked import key_text
+from game.scenario.model import Band, Problems, Scenario
+from game.scenario.schema import BandValues, Market, Profile, Shape, Values
 
-Shape = Literal["concave", "coverage", "threshold"]
-SHAPES: tuple[Shape, ...] = ("concave", "coverage", "threshold")
+SHAPES: tuple[Shape, ...] = get_args(Shape)
 
 # ---------------------------------------------------------------- model parameters
 
@@ -82,10 +80,6 @@ BUILTIN_BANDS: Mapping[str, BandValueParams] = {
     "2600": BandValueParams("threshold", 1_750_000, 5.0, threshold_mhz=30, width_mhz=12, below_threshold_percent=70),
     "3500": BandValueParams("threshold", 1_050_000, 6.0, threshold_mhz=30, width_mhz=15, below_threshold_percent=70),
 }
-BUILTIN_DEFAULT_BUDGET_USD = 200_000_000
-BUILTIN_NOISE_PERCENT = 20.0
-BUILTIN_THRESHOLD_NOISE_PERCENT = 15.0
-BUILTIN_BUDGET_NOISE_PERCENT = 12.0
 
 
 def _generic_band(band: Band) -> BandValueParams:
@@ -94,178 +88,95 @@ def _generic_band(band: Band) -> BandValueParams:
     return BandValueParams("concave", per_mhz, 10.0)
 
 
-_MARKET_KEYS = {
-    "notes", "reference_share_percent", "reference_subscribers_m", "noise_percent", "threshold_noise_percent",
-    "budget_noise_percent", "default_budget_usd", "obligation_worth_reserve", "bands", "profiles",
-}
-"""Keys a named market (``[values.markets.NAME]``) may override: everything of ``[values]`` but the markets."""
-_VALUES_KEYS = _MARKET_KEYS | {"default_market", "markets"}
-_BAND_KEYS = {
-    "notes", "shape", "usd_per_mhz", "decay_percent", "coverage_usd", "threshold_mhz", "width_mhz",
-    "below_threshold_percent",
-}
-_PROFILE_KEYS = {"notes", "market_share_percent", "subscribers_m", "budget_usd", "appetite"}
-
-
-def read_values_section(
-    r: Any, tree: Mapping[str, Any], band_ids: Sequence[str], bidder_ids: Sequence[str]
-) -> tuple[dict[str, Any], dict[str, BandValueParams], dict[str, ProfileParams]]:
-    """Validate the optional ``[values]`` table with a problem-collecting reader.
-
-    Returns the top-level numbers, the band parameters given in the file and
-    the profiles given in the file; every problem is recorded on ``r`` as
-    "key path: problem".
-    """
-    t = r.table(tree, "values", "", required=False)
-    path = "values"
-    r.only(t, path, _VALUES_KEYS)
-    _check_markets(r, t, band_ids, bidder_ids)
-    top: dict[str, Any] = {
-        "reference_share_percent": _positive_number(r, t, "reference_share_percent", path, 100 / 3),
-        "reference_subscribers_m": _positive_number(r, t, "reference_subscribers_m", path, 60.0),
-        "noise_percent": _number(r, t, "noise_percent", path, BUILTIN_NOISE_PERCENT),
-        "threshold_noise_percent": _number(r, t, "threshold_noise_percent", path, BUILTIN_THRESHOLD_NOISE_PERCENT),
-        "budget_noise_percent": _number(r, t, "budget_noise_percent", path, BUILTIN_BUDGET_NOISE_PERCENT),
-        "default_budget_usd": r.non_negative_int(t, "default_budget_usd", path, BUILTIN_DEFAULT_BUDGET_USD),
-        "obligation_worth_reserve": bool(r.get(t, "obligation_worth_reserve", path, bool, False)),
-    }
-    bands_t = r.table(t, "bands", path, required=False)
-    bands: dict[str, BandValueParams] = {}
-    unknown_band = f"unknown band (bands on sale: {', '.join(band_ids)})"
-    for band_id, sub, bpath in r.entries(bands_t, f"{path}.bands", band_ids, unknown_band):
-        r.only(sub, bpath, _BAND_KEYS)
-        shape = r.choice(sub, "shape", bpath, SHAPES)
-        base = BUILTIN_BANDS.get(band_id)
-        bands[band_id] = BandValueParams(
-            shape="coverage" if shape == "coverage" else ("threshold" if shape == "threshold" else "concave"),
-            usd_per_mhz=r.non_negative_int(sub, "usd_per_mhz", bpath),
-            decay_percent=_percent(r, sub, "decay_percent", bpath, base.decay_percent if base else 10.0, below=100),
-            coverage_usd=r.non_negative_int(sub, "coverage_usd", bpath, 0),
-            threshold_mhz=_number(r, sub, "threshold_mhz", bpath, 0.0),
-            width_mhz=_positive_number(r, sub, "width_mhz", bpath, 10.0),
-            below_threshold_percent=_percent(r, sub, "below_threshold_percent", bpath, 100.0),
-        )
-        if shape == "threshold" and "threshold_mhz" not in sub:
-            r.problem(f"{bpath}.threshold_mhz", "missing (needed by shape 'threshold')")
-    profiles_t = r.table(t, "profiles", path, required=False)
-    profiles: dict[str, ProfileParams] = {}
-    unknown_bidder = f"unknown bidder (bidders: {', '.join(bidder_ids)})"
-    for bidder_id, sub, ppath in r.entries(profiles_t, f"{path}.profiles", bidder_ids, unknown_bidder):
-        r.only(sub, ppath, _PROFILE_KEYS)
-        appetite_t = r.table(sub, "appetite", ppath, required=False)
-        appetite: dict[str, float] = {}
-        for band_id in appetite_t:
-            if band_id not in band_ids:
-                r.problem(f"{ppath}.appetite.{band_id}", unknown_band)
-                continue
-            appetite[band_id] = _number(r, appetite_t, band_id, f"{ppath}.appetite", 1.0)
-        profiles[bidder_id] = ProfileParams(
-            market_share_percent=_percent(r, sub, "market_share_percent", ppath, top["reference_share_percent"]),
-            subscribers_m=_number(r, sub, "subscribers_m", ppath, top["reference_subscribers_m"]),
-            budget_usd=r.non_negative_int(sub, "budget_usd", ppath, top["default_budget_usd"]),
-            appetite=appetite,
-        )
-    return top, bands, profiles
-
-
-def _number(r: Any, t: Mapping[str, Any], key: str, path: str, default: float) -> float:
-    value = r.get(t, key, path, (int, float), default)
-    if value is None:
-        return default
-    if not math.isfinite(value) or value < 0:
-        r.problem(f"{path}.{key}", f"must be a non-negative number, found {value!r}")
-        return default
-    return float(value)
-
-
-def _positive_number(r: Any, t: Mapping[str, Any], key: str, path: str, default: float) -> float:
-    value = _number(r, t, key, path, default)
-    if value <= 0:
-        r.problem(f"{path}.{key}", f"must be positive, found {value!r}")
-        return default
-    return value
-
-
-def _percent(r: Any, t: Mapping[str, Any], key: str, path: str, default: float, *, below: float = 101) -> float:
-    value = _number(r, t, key, path, default)
-    if value > 100 or value >= below:
-        limit = "below 100" if below <= 100 else "at most 100"
-        r.problem(f"{path}.{key}", f"must be a percentage {limit}, found {value!r}")
-        return default
-    return value
-
-
 # ---------------------------------------------------------------- named markets
 
-DEFAULT_MARKET = "calibrated"
+DEFAULT_MARKET: str = Values.model_fields["default_market"].default
 """Name of the market that ``[values]`` itself describes, unless ``values.default_market`` names it otherwise."""
-_MARKET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 class UnknownMarket(ValueError):
     """A market name the scenario does not define; the message lists the ones it does."""
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``override`` laid over it, table by table (a value of the override replaces the base's)."""
-    merged = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+def merge_market(values: Values, name: str, market: Market) -> Values:
+    """The ``[values]`` section of market ``name``: ``values`` with the market's changes laid over it, and no other market.
+
+    A change names only what it changes: a band's or a profile's other numbers
+    stay those of ``values`` (a band ``values`` does not describe takes the
+    change alone, which must then be a whole band); appetites merge band by band.
+    """
+    top = market.model_dump(exclude_unset=True, exclude={"bands", "profiles", "notes"})
+    bands = dict(values.bands)
+    for band_id, change in market.bands.items():
+        update = change.model_dump(exclude_unset=True, exclude={"notes"})
+        base = bands.get(band_id)
+        bands[band_id] = base.model_copy(update=update) if base is not None else BandValues.model_validate(update)
+    profiles = dict(values.profiles)
+    for bidder_id, pchange in market.profiles.items():
+        update = pchange.model_dump(exclude_unset=True, exclude={"notes", "appetite"})
+        profile = profiles.get(bidder_id, Profile())
+        update["appetite"] = {**profile.appetite, **(pchange.appetite or {})}
+        profiles[bidder_id] = profile.model_copy(update=update)
+    return values.model_copy(update={**top, "bands": bands, "profiles": profiles, "markets": {}, "default_market": name})
 
 
-def _market_section(values: Mapping[str, Any], name: str, override: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``[values]`` section of market ``name``: the base with the market's overrides, and no other markets."""
-    base = {k: v for k, v in values.items() if k not in ("markets", "default_market", "notes")}
-    merged = _merge(base, {k: v for k, v in override.items() if k != "notes"})
-    merged["default_market"] = name
-    return merged
+def _check_section(r: Problems, values: Values, path: str) -> None:
+    for band_id, band in values.bands.items():
+        if band.shape == "threshold" and band.threshold_mhz is None:
+            r.add(f"{path}.bands.{key_text(band_id)}.threshold_mhz", "missing (needed by shape 'threshold')")
 
 
-def _check_markets(r: Any, t: Mapping[str, Any], band_ids: Sequence[str], bidder_ids: Sequence[str]) -> None:
-    """``values.default_market`` and ``[values.markets.NAME]``: names, keys, and each market's merged section."""
-    base_name = r.get(t, "default_market", "values", str, DEFAULT_MARKET)
-    if not isinstance(base_name, str) or not _MARKET_NAME.match(base_name):
-        r.problem("values.default_market", f"must be a short lower-case name (a-z, 0-9, _ or -), found {base_name!r}")
-    markets = r.table(t, "markets", "values", required=False)
-    for name, override in markets.items():
-        path = f"values.markets.{name}"
-        if not _MARKET_NAME.match(name):
-            r.problem(path, "a market's name must be short and lower-case (a-z, 0-9, _ or -)")
+def check_values(r: Problems, values: Values | None) -> None:
+    """What the schema of ``[values]`` cannot say, for :func:`game.scenario.parse_scenario`: problems added to ``r``.
+
+    A threshold band needs its threshold; a named market must not take the
+    name of the market ``[values]`` describes, and ``[values]`` with the
+    market's changes must be whole (its problems are told at the market's own
+    key paths).
+    """
+    if values is None:
+        return
+    _check_section(r, values, "values")
+    required = [n for n, f in BandValues.model_fields.items() if f.is_required()]
+    for name, market in values.markets.items():
+        path = f"values.markets.{key_text(name)}"
+        if name == values.default_market:
+            r.add(path, f"{name!r} is the market [values] itself describes (values.default_market); pick another name")
             continue
-        if name == base_name:
-            r.problem(path, f"{name!r} is the market [values] itself describes (values.default_market); pick another name")
-            continue
-        if not isinstance(override, dict):
-            r.problem(path, "must be a table")
-            continue
-        r.only(override, path, _MARKET_KEYS)
-        # The merged section is checked with the same reader; its problems are told at the market's own key paths.
-        inner = reader_for(r.source)
-        read_values_section(inner, {"values": _market_section(t, name, override)}, band_ids, bidder_ids)
-        for problem in inner.problems:
-            where, _, what = problem.partition(": ")
-            if where.startswith("values."):
-                where = f"{path}.{where[len('values.'):]}"
-            elif where == "values":
-                where = path
-            r.problem(where, f"{what} (in market {name!r}: [values] with this market's overrides)")
+        told = f"(in market {name!r}: [values] with this market's overrides)"
+        whole = True
+        for band_id, change in market.bands.items():
+            if band_id not in values.bands:
+                for key in required:
+                    if key not in change.model_fields_set:
+                        r.add(f"{path}.bands.{key_text(band_id)}.{key}", f"missing {told}")
+                        whole = False
+        if whole:
+            inner = Problems()
+            _check_section(inner, merge_market(values, name, market), "values")
+            for problem in inner:
+                where, _, what = problem.partition(": ")
+                r.add(path + where.removeprefix("values"), f"{what} {told}")
+
+
+_NO_VALUES = Values()
+"""The section of a scenario without ``[values]``: every default."""
+
+
+def _values(scenario: Scenario) -> Values:
+    f = scenario.file
+    return f.values if f is not None and f.values is not None else _NO_VALUES
 
 
 def default_market(scenario: Scenario) -> str:
     """The name of the market the scenario's ``[values]`` section describes (``"calibrated"`` unless it says)."""
-    name = section(scenario, "values").get("default_market", DEFAULT_MARKET)
-    return name if isinstance(name, str) else DEFAULT_MARKET
+    return _values(scenario).default_market
 
 
 def market_names(scenario: Scenario) -> tuple[str, ...]:
     """Markets the scenario offers, its default first, then ``[values.markets.NAME]`` in file order."""
-    markets = section(scenario, "values").get("markets", {})
-    others = tuple(m for m in markets if m != default_market(scenario)) if isinstance(markets, dict) else ()
-    return (default_market(scenario), *others)
+    v = _values(scenario)
+    return (v.default_market, *(m for m in v.markets if m != v.default_market))
 
 
 def with_market(scenario: Scenario, market: str | None) -> Scenario:
@@ -278,24 +189,13 @@ def with_market(scenario: Scenario, market: str | None) -> Scenario:
     """
     if market is None or market == default_market(scenario):
         return scenario
-    values = section(scenario, "values")
-    markets = values.get("markets", {})
-    if not isinstance(markets, dict) or market not in markets:
+    values = _values(scenario)
+    if market not in values.markets or scenario.file is None:
         raise UnknownMarket(
             f"unknown market {market!r}; scenario {scenario.id} offers: {', '.join(market_names(scenario))}"
         )
-    raw = dict(scenario.raw)
-    raw["values"] = _market_section(values, market, markets[market])
-    return dataclasses.replace(scenario, raw=raw)
-
-
-def check_values(r: Any, tree: Mapping[str, Any]) -> None:
-    """The hook :func:`game.scenario.parse_scenario` calls: record problems of ``[values]`` on ``r``."""
-    bands = tree.get("bands")
-    band_ids = [b["id"] for b in bands if isinstance(b, dict) and isinstance(b.get("id"), str)] if isinstance(bands, list) else []
-    bidders = tree.get("bidders")
-    bidder_ids = list(bidders) if isinstance(bidders, dict) else []
-    read_values_section(r, tree, band_ids, bidder_ids)
+    merged = merge_market(values, market, values.markets[market])
+    return dataclasses.replace(scenario, file=scenario.file.model_copy(update={"values": merged}))
 
 
 # Parsed value models by scenario object. Every auction of a tournament or
@@ -319,31 +219,45 @@ def value_model(scenario: Scenario) -> ValueModel:
     return model
 
 
+def _band_params(band_id: str, t: BandValues) -> BandValueParams:
+    builtin = BUILTIN_BANDS.get(band_id)
+    decay = t.decay_percent if t.decay_percent is not None else (builtin.decay_percent if builtin else 10.0)
+    return BandValueParams(
+        shape=t.shape,
+        usd_per_mhz=t.usd_per_mhz,
+        decay_percent=decay,
+        coverage_usd=t.coverage_usd,
+        threshold_mhz=t.threshold_mhz if t.threshold_mhz is not None else 0.0,
+        width_mhz=t.width_mhz,
+        below_threshold_percent=t.below_threshold_percent,
+    )
+
+
 def _read_value_model(scenario: Scenario) -> ValueModel:
-    r = reader_for(scenario.source_path)
-    top, bands, profiles = read_values_section(r, {"values": section(scenario, "values")}, scenario.band_ids, scenario.bidder_ids)
+    v = _values(scenario)
+    bands = {band_id: _band_params(band_id, t) for band_id, t in v.bands.items()}
     for band in scenario.bands:
         if band.id not in bands:
             bands[band.id] = BUILTIN_BANDS.get(band.id) or _generic_band(band)
-    for bidder in scenario.bidders:
-        if bidder.id not in profiles:
-            profiles[bidder.id] = ProfileParams(
-                market_share_percent=top["reference_share_percent"],
-                subscribers_m=top["reference_subscribers_m"],
-                budget_usd=top["default_budget_usd"],
-                appetite={},
-            )
+    no_profile = Profile()
+    profiles: dict[str, ProfileParams] = {}
+    for bidder_id in [*v.profiles, *(b for b in scenario.bidder_ids if b not in v.profiles)]:
+        p = v.profiles.get(bidder_id, no_profile)
+        profiles[bidder_id] = ProfileParams(
+            market_share_percent=p.market_share_percent if p.market_share_percent is not None else v.reference_share_percent,
+            subscribers_m=p.subscribers_m if p.subscribers_m is not None else v.reference_subscribers_m,
+            budget_usd=p.budget_usd if p.budget_usd is not None else v.default_budget_usd,
+            appetite=dict(p.appetite),
+        )
     return ValueModel(
-        reference_share_percent=top["reference_share_percent"],
-        reference_subscribers_m=top["reference_subscribers_m"],
-        noise_percent=top["noise_percent"],
-        threshold_noise_percent=top["threshold_noise_percent"],
-        budget_noise_percent=top["budget_noise_percent"],
-        default_budget_usd=top["default_budget_usd"],
-        obligation_worth_reserve=top["obligation_worth_reserve"],
+        reference_share_percent=v.reference_share_percent,
+        reference_subscribers_m=v.reference_subscribers_m,
+        noise_percent=v.noise_percent,
+        threshold_noise_percent=v.threshold_noise_percent,
+        budget_noise_percent=v.budget_noise_percent,
+        default_budget_usd=v.default_budget_usd,
+        obligation_worth_reserve=v.obligation_worth_reserve,
         # Read-only views: the model is shared by every later call for this scenario.
         bands=MappingProxyType(bands),
         profiles=MappingProxyType(profiles),
     )
-
-
