@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from game.engine.allocation import ClockAuction
-from game.engine.rules import Bid, BidRefused
+from game.engine.rules import Bid, BidRefused, limits_for
 from game.records.roundlog import RoundLogWriter, replay
 from game.scenario import Scenario, load_scenario
 
@@ -222,3 +222,20 @@ def test_same_seed_and_bids_give_identical_log_bytes(name: str, seed: int, bid_s
     second_auction, second = play_random(scenario, bidders, seed, bid_seed, rounds, 0.8)
     assert first.encode() == second.encode()
     assert first_auction.outcome() == second_auction.outcome()
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=scenario_names, data=st.data(), eligibility=st.one_of(st.none(), st.integers(0, 2_000)))
+def test_rooms_alone_is_max_increase_of_each_band_beside_the_others(
+    name: str, data: st.DataObject, eligibility: int | None
+) -> None:
+    scenario = scenario_named(name, 10)
+    bidder = data.draw(st.sampled_from(scenario.bidder_ids))
+    limits = limits_for(scenario, bidder)
+    bundle = [data.draw(st.integers(0, b.lots)) for b in scenario.bands]
+    expected = []
+    for k in range(len(bundle)):
+        alone = list(bundle)
+        alone[k] = 0
+        expected.append(limits.max_increase(alone, k, eligibility)[0])
+    assert limits.rooms_alone(bundle, eligibility) == expected

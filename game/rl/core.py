@@ -108,10 +108,13 @@ class Episode:
             except BidRefused as again:  # cannot happen: the fallback's bids passed the same checks; maintain if it does
                 refusals += again.refusals
                 bids = {}
-        bundle = list(terms.processed)
-        index = encoder.band_index
-        for bid in bids.values():
-            bundle[index[bid.band]] = bid.lots
+        if fallback:
+            bundle = list(terms.processed)
+            index = encoder.band_index
+            for bid in bids.values():
+                bundle[index[bid.band]] = bid.lots
+        else:
+            bundle = want  # accepted as asked: the bids move the processed demand to exactly this
         return {
             "round": terms.round,
             "refusals": [r.message for r in refusals],
