@@ -4,7 +4,7 @@ For auction ``i`` of a tournament (its seed, hence its values, agent
 generators and tie-breaks) the analysis plays the all-baseline auction and,
 for each other strategy ``S`` and each seat ``j``, the same auction with
 only seat ``j`` switched to ``S``. The seat's agent draws from the same
-generator (``seat_seed(seed, j)``) either way, so the two runs differ in the
+generator (``agent_stream(seed, bidder)``, game.engine.streams) either way, so the two runs differ in the
 one seat's strategy and what follows from it. The gain of ``S`` in seat
 ``j`` is the mean over auctions of that seat's utility difference, with a
 95% Student-t interval over auctions; the same pairs give the change in

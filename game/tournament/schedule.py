@@ -87,8 +87,3 @@ def auction_seed(tournament_seed: int, auction: int) -> int:
         raise ValueError(f"the seed must be a non-negative integer, got {tournament_seed}")
     words = np.random.SeedSequence(tournament_seed, spawn_key=(auction,)).generate_state(2, np.uint32)
     return (int(words[0]) << 31) ^ int(words[1])
-
-
-def seat_seed(seed: int, seat: int) -> np.random.SeedSequence:
-    """The seed sequence for the agent in seat ``seat`` (from 0) of an auction with ``seed``."""
-    return np.random.SeedSequence(seed, spawn_key=(seat,))
