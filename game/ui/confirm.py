@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pygame
 import pygame_gui
 
-from game.ui.scene import Scene, draw_text, record_panel, wrap_text
+from game.ui.scene import Scene, draw_text, record_panel, wrap_paragraphs, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -51,10 +51,7 @@ class ConfirmScene(Scene):
         self.panel_rect = pygame.Rect(0, 0, 0, 0)
 
     def _lines(self, width: int) -> list[str]:
-        out: list[str] = []
-        for para in self.message.split("\n"):
-            out.extend(wrap_text(self.app.fonts.body, para, width) or [""])
-        return out
+        return wrap_paragraphs(self.app.fonts.body, self.message, width)
 
     def enter(self) -> None:
         root = self.make_root()
@@ -147,10 +144,7 @@ class PromptScene(Scene):
         self.panel_rect = pygame.Rect(0, 0, 0, 0)
 
     def _lines(self, width: int) -> list[str]:
-        out: list[str] = []
-        for para in self.message.split("\n"):
-            out.extend(wrap_text(self.app.fonts.small, para, width) or [""])
-        return out
+        return wrap_paragraphs(self.app.fonts.small, self.message, width)
 
     def enter(self) -> None:
         root = self.make_root()

@@ -224,6 +224,14 @@ def wrap_text(font: pygame.font.Font, text: str, width: int) -> list[str]:
     return lines
 
 
+def wrap_paragraphs(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    """:func:`wrap_text` for each paragraph of ``text`` (split at newlines); an empty paragraph stays a blank line."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        out.extend(wrap_text(font, para, width) or [""])
+    return out
+
+
 def draw_wrapped(
     surface: pygame.Surface, font: pygame.font.Font, text: str, colour: Any, rect: pygame.Rect
 ) -> int:
