@@ -155,7 +155,11 @@ def unapplied_messages(result: RoundResult, bidder: str) -> list[str]:
     return [u.message for u in result.unapplied if u.bidder == bidder]
 
 
-def fresh_seed(rng: np.random.Generator) -> int:
-    """The next episode's auction seed when ``reset`` is called without one."""
-    return int(rng.integers(0, 2**31 - 1))
+def episode_seed(seed: int | None, rng: np.random.Generator | None) -> tuple[np.random.Generator, int]:
+    """``reset``'s generator and the episode's auction seed: ``seed`` itself (and a generator seeded with it), or,
+    without one, the next draw of the generator kept from earlier episodes."""
+    if seed is not None:
+        return np.random.default_rng(seed), int(seed)
+    rng = rng if rng is not None else np.random.default_rng()
+    return rng, int(rng.integers(0, 2**31 - 1))
 

@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from game.rl.core import Episode, fresh_seed, scenario_of, unapplied_messages
+from game.rl.core import Episode, episode_seed, scenario_of, unapplied_messages
 from game.rl.spaces import layout, seat_spaces
 from game.scenario import Scenario
 
@@ -70,13 +70,7 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
     def reset(
         self, seed: int | None = None, options: Mapping[str, Any] | None = None
     ) -> tuple[dict[str, ObsDict], dict[str, dict[str, Any]]]:
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            auction_seed = int(seed)
-        else:
-            if self._rng is None:
-                self._rng = np.random.default_rng()
-            auction_seed = fresh_seed(self._rng)
+        self._rng, auction_seed = episode_seed(seed, self._rng)
         self.episode = Episode(
             self.scenario,
             self.possible_agents,

@@ -25,7 +25,7 @@ import numpy as np
 from game.agents.base import Agent
 from game.agents.registry import make_agent
 from game.engine.streams import agent_stream
-from game.rl.core import Episode, fresh_seed, scenario_of, unapplied_messages
+from game.rl.core import Episode, episode_seed, scenario_of, unapplied_messages
 from game.rl.encoding import SeatEncoder
 from game.rl.spaces import layout, seat_spaces
 from game.scenario import Scenario
@@ -81,13 +81,7 @@ class AuctionEnv(gym.Env[ObsDict, np.ndarray]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[ObsDict, dict[str, Any]]:
         super().reset(seed=seed)
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
-            auction_seed = int(seed)
-        else:
-            if self._rng is None:
-                self._rng = np.random.default_rng()
-            auction_seed = fresh_seed(self._rng)
+        self._rng, auction_seed = episode_seed(seed, self._rng)
         self._close_rivals()
         kept = self.episode.encoders if self.episode is not None else None
         self.episode = Episode(self.scenario, self.bidders, auction_seed, price_points=self.price_points, encoders=kept)
