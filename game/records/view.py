@@ -186,8 +186,9 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
         {k: last.posted_prices[k] - last.start_prices[k] for k in last.posted_prices} if last else {}
     )
     own_steps: dict[str, list[OwnStep]] = {}
+    make = OwnStep._make  # a step without its bidder is an OwnStep, field for field: _make is a third of the cost
     for s in last.steps if last else ():
-        own_steps.setdefault(s.bidder, []).append(OwnStep(s.band, s.from_lots, s.to_lots, s.requested, s.price_usd))
+        own_steps.setdefault(s.bidder, []).append(make(s[1:]))
     shared = _RoundShared(
         start,
         clock,

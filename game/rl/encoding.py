@@ -105,7 +105,8 @@ class SeatEncoder:
         caps = facts["caps"]
         band_caps = caps["band_mhz"]
         self._capped = [(i, band_id) for i, band_id in enumerate(self.band_ids) if band_id in band_caps]
-        self._cap_lot_scale = {band_id: 1.0 / (lot_mhz[i] * self.supply[i]) for i, band_id in self._capped}
+        # Python floats, not numpy scalars: the same doubles, and a list of plain floats fills the vector faster.
+        self._cap_lot_scale = {band_id: float(1.0 / (lot_mhz[i] * self.supply[i])) for i, band_id in self._capped}
         overall_cap, low_cap = float(caps["overall_mhz"]), float(caps["low_band_mhz"])
         self._inv_overall_cap = 1.0 / overall_cap if overall_cap else 0.0
         self._inv_low_cap = 1.0 / low_cap if low_cap else 0.0
