@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from operator import mul
 from types import MappingProxyType
 from typing import NamedTuple
@@ -116,6 +115,7 @@ class BidderView:
     terms: RoundTerms
     """This round's prices and the bidder's standing, as :func:`game.engine.rules.check_bids` checks a bid."""
     _limits: BidderLimits = field(repr=False, compare=False)
+    _headroom: Mapping[str, Tenths] | None = field(default=None, init=False, repr=False, compare=False)
 
     def band(self, band_id: str) -> BandView:
         for b in self.bands:
@@ -127,10 +127,15 @@ class BidderView:
     def processed(self) -> dict[str, int]:
         return {b.id: b.processed for b in self.bands}
 
-    @cached_property
+    @property
     def cap_headroom(self) -> Mapping[str, Tenths]:
         """MHz left under each cap given the processed demand: 'overall', 'low band', per capped band."""
-        return self._limits.headroom(self.terms.processed)
+        # Kept on first read by hand: functools.cached_property takes a lock on Python 3.11, and the learning
+        # environment reads this of every view (2% of benchmarks/rl.py).
+        headroom = self._headroom
+        if headroom is None:
+            headroom = self._headroom = self._limits.headroom(self.terms.processed)
+        return headroom
 
 
 class _RoundShared(NamedTuple):
