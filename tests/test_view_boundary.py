@@ -228,3 +228,12 @@ def test_a_settled_bands_result_is_public_and_read_only() -> None:
             result.rounds = 0  # type: ignore[misc]
     with pytest.raises(KeyError):
         stage.settled("no such band")
+
+
+def test_own_steps_are_processing_steps_without_the_bidder() -> None:
+    """Views build an OwnStep as ``OwnStep._make(step[1:])``: the field lists must line up, name for name."""
+    from game.engine.allocation import ProcessingStep
+    from game.records.view import OwnStep
+
+    assert ProcessingStep._fields[0] == "bidder"
+    assert ProcessingStep._fields[1:] == OwnStep._fields

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Literal, NamedTuple
 
 from game.engine.rules import (
@@ -44,6 +44,9 @@ class ProcessingStep(NamedTuple):
     to_lots: int
     requested: int
     price_usd: int
+
+
+_make_step = ProcessingStep._make
 
 
 class Unapplied(NamedTuple):
@@ -113,6 +116,10 @@ class _Change:
     increase: bool = False
     stuck: bool = False
     """Failed its last test, and nothing it depends on has changed since."""
+
+
+_QUEUE_ORDER = attrgetter("key", "tie")
+"""Processing order: price point, then the seeded tie-break (a C key function: a queue is sorted every round)."""
 
 
 def posted_price(
@@ -297,7 +304,7 @@ class ClockAuction:
                 target = list(current)
                 for band_id, bid in bids.items():
                     target[self._index[band_id]] = bid.lots
-                if not meets_obligation(scenario, scenario.bidder(bidder), target):
+                if not meets_obligation(scenario, self._limits[bidder].bidder, target, self._index):
                     # The bid counts as zero, the deposit is forfeited, the bidder is out.
                     self._excluded.append(bidder)
                     self._forfeited[bidder] = scenario.rules.deposit_usd
@@ -324,7 +331,7 @@ class ClockAuction:
             self._rng.shuffle(ties)
             for change, tie in zip(changes, ties, strict=True):
                 change.tie = tie
-            changes.sort(key=lambda c: (c.key, c.tie))
+            changes.sort(key=_QUEUE_ORDER)
 
         demand = [sum(lots) for lots in zip(*(self._processed[b] for b in self.bidders), strict=True)]
         decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
@@ -395,20 +402,27 @@ class ClockAuction:
         """
         steps: list[ProcessingStep] = []
         i = 0
+        stuck = 0  # how many changes are stuck: the wake-up scan is skipped when none is (benchmarks/rl.py)
         while i < len(queue):
             change = queue[i]
-            if change.stuck or not self._apply(change, demand, decrease_prices, steps):
+            if change.stuck:
+                i += 1
+                continue
+            if not self._apply(change, demand, decrease_prices, steps):
                 change.stuck = True
+                stuck += 1
                 i += 1
                 continue
             if self._processed[change.bidder][change.k] == change.target:
                 del queue[i]
-            for other in queue:
-                if other.stuck and (
-                    (change.increase and not other.increase and other.k == change.k)
-                    or (not change.increase and other.increase and other.bidder == change.bidder)
-                ):
-                    other.stuck = False
+            if stuck:
+                for other in queue:
+                    if other.stuck and (
+                        (change.increase and not other.increase and other.k == change.k)
+                        or (not change.increase and other.increase and other.bidder == change.bidder)
+                    ):
+                        other.stuck = False
+                        stuck -= 1
             i = 0
         return steps, [self._why_unapplied(c, demand) for c in queue]
 
@@ -436,9 +450,8 @@ class ClockAuction:
                 return 0
             bundle[k] = current + room
             demand[k] += room
-        steps.append(
-            ProcessingStep(change.bidder, self._bands[k].id, current, bundle[k], change.target, change.price)
-        )
+        # _make of a tuple: the named tuple's own __new__ costs twice as much (a dozen steps a round in benchmarks/rl.py).
+        steps.append(_make_step((change.bidder, self._ids[k], current, bundle[k], change.target, change.price)))
         return room
 
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:

@@ -110,6 +110,10 @@ class BidderLimits:
         self.capped_index = tuple(k for k, _, _ in self.capped)
         self.capped_lots = tuple((cap - self.holding[k]) // self.lot_tenths[k] for k, _, cap in self.capped)
         """Per capped band, the most lots under its cap given the holding (negative if the holding is over it)."""
+        self.band_lots: tuple[int | None, ...] = tuple(
+            None if cap is None else (cap - self.holding[k]) // self.lot_tenths[k] for k, cap in enumerate(self.band_cap)
+        )
+        """Per band, ``capped_lots`` of its own cap, None for a band without one."""
 
     def usage(self, bundle: Sequence[int]) -> CapUsage:
         overall = self.overall_base
@@ -226,21 +230,27 @@ class BidderLimits:
         """Per band k, ``max_increase(bundle with band k emptied, k, eligibility)[0]``: the lots of k that fit beside
         the other bands. The same arithmetic in one pass (the learning environment's action masks ask it of every
         band; a third of the cost of one call per band in benchmarks/rl.py)."""
-        points = self.bundle_points(bundle)
-        overall = self.overall_base + sum(map(mul, bundle, self.lot_tenths))
-        low = self.low_base + sum(map(mul, bundle, self.low_lot_tenths))
+        # (free + q * m) // m == free // m + q exactly, so each band's room is its bundle's headroom in lots plus q;
+        # a band's own cap does not depend on the bundle (precomputed). Half the cost of the formula as written.
+        free = self.overall_cap - self.overall_base - sum(map(mul, bundle, self.lot_tenths))
+        low_free = self.low_cap - self.low_base - sum(map(mul, bundle, self.low_lot_tenths))
+        points_free = None if eligibility is None else eligibility - self.bundle_points(bundle)
         rooms: list[int] = []
-        for k, (q, m, p) in enumerate(zip(bundle, self.lot_tenths, self.points, strict=True)):
-            best = (self.overall_cap - overall + q * m) // m
-            if eligibility is not None:
-                best = min(best, (eligibility - points + q * p) // p)
-            if self.is_low[k]:
-                best = min(best, (self.low_cap - low + q * m) // m)
-            cap = self.band_cap[k]
-            if cap is not None:
-                best = min(best, (cap - self.holding[k]) // m)
-            rooms.append(max(0, best))
+        for q, m, p, low, most in zip(bundle, self.lot_tenths, self.points, self.is_low, self.band_lots, strict=True):
+            best = free // m + q
+            if points_free is not None:
+                room = points_free // p + q
+                if room < best:
+                    best = room
+            if low:
+                room = low_free // m + q
+                if room < best:
+                    best = room
+            if most is not None and most < best:
+                best = most
+            rooms.append(best if best > 0 else 0)
         return rooms
+
 
 # Limits by scenario object and bidder id. The engine and every scripted agent
 # of an auction need the same arithmetic, and building it cost more than a
@@ -345,17 +355,23 @@ def check_bids(
                 )
             )
     if terms.round == 1 and not accept_penalty:
-        refusals.extend(obligation_refusals(scenario, limits.bidder, bundle))
+        refusals.extend(obligation_refusals(scenario, limits.bidder, bundle, index))
     return refusals
 
 
-def obligation_refusals(scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int]) -> list[Refusal]:
-    """Round-1 obligation shortfalls of a bundle (empty: obligation met)."""
+def obligation_refusals(
+    scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int], index: Mapping[str, int] | None = None
+) -> list[Refusal]:
+    """Round-1 obligation shortfalls of a bundle (empty: obligation met).
+
+    ``index`` (band id -> position in ``bundle``), when the caller has it, saves building it: every round-1 bid check
+    asks (benchmarks/rl.py)."""
     obligation = scenario.rules.obligation
     if not obligation.applies(bidder):
         return []
     refusals = []
-    index = {b.id: k for k, b in enumerate(scenario.bands)}
+    if index is None:
+        index = {b.id: k for k, b in enumerate(scenario.bands)}
     for band_id, need in obligation.min_lots.items():
         have = bundle[index[band_id]]
         if have < need:
@@ -371,5 +387,7 @@ def obligation_refusals(scenario: Scenario, bidder: BidderProfile, bundle: Seque
     return refusals
 
 
-def meets_obligation(scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int]) -> bool:
-    return not obligation_refusals(scenario, bidder, bundle)
+def meets_obligation(
+    scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int], index: Mapping[str, int] | None = None
+) -> bool:
+    return not obligation_refusals(scenario, bidder, bundle, index)

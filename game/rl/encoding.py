@@ -105,7 +105,8 @@ class SeatEncoder:
         caps = facts["caps"]
         band_caps = caps["band_mhz"]
         self._capped = [(i, band_id) for i, band_id in enumerate(self.band_ids) if band_id in band_caps]
-        self._cap_lot_scale = {band_id: 1.0 / (lot_mhz[i] * self.supply[i]) for i, band_id in self._capped}
+        # Python floats, not numpy scalars: the same doubles, and a list of plain floats fills the vector faster.
+        self._cap_lot_scale = {band_id: float(1.0 / (lot_mhz[i] * self.supply[i])) for i, band_id in self._capped}
         overall_cap, low_cap = float(caps["overall_mhz"]), float(caps["low_band_mhz"])
         self._inv_overall_cap = 1.0 / overall_cap if overall_cap else 0.0
         self._inv_low_cap = 1.0 / low_cap if low_cap else 0.0
@@ -207,7 +208,7 @@ class SeatEncoder:
         start: Sequence[int],
         clock: Sequence[int],
         processed: Sequence[int],
-        demand: Sequence[int | None],
+        demand: list[int | None],
         excess: Sequence[bool | None],
         headroom: Mapping[str, float],
         obligation: Mapping[str, int],
@@ -223,9 +224,10 @@ class SeatEncoder:
         head = list(map(mul, start, inv_reserve))
         head += map(mul, clock, inv_reserve)
         head += map(mul, processed, inv_supply)
-        if None not in demand:
+        hidden = demand.count(None)  # one C call instead of a generator (hot path)
+        if not hidden:
             head += map(mul, demand, inv_supply)
-        elif all(d is None for d in demand):  # the usual case of hidden demand: excess-only, or before round 1
+        elif hidden == len(demand):  # the usual case of hidden demand: excess-only, or before round 1
             head += self._minus_ones
         else:
             head += [-1.0 if d is None else d * r for d, r in zip(demand, inv_supply, strict=True)]
@@ -401,6 +403,27 @@ class SeatEncoder:
         """The fallback's bids for a refused ``want`` (empty, i.e. maintain, if even the reference is refused)."""
         return self.bids(terms, self._fallback(want, self.reference(terms), terms, prices), prices)
 
+    def quick_repair(self, want: Sequence[int], terms: RoundTerms) -> list[int]:
+        """The fallback's first try for a refused ``want``: what :meth:`repaired` bids whenever the engine accepts it.
+
+        An environment submits it straight to the engine, whose check replaces the one :meth:`repaired` would make
+        first, and calls :meth:`repaired` only if the engine refuses it.
+        """
+        return self._quick(want, self.reference(terms), terms)
+
+    def _quick(self, want: Sequence[int], reference: Sequence[int], terms: RoundTerms) -> list[int]:
+        """From ``reference``: the decreases together (they free room), then each increase up to what
+        max_increase says still fits -- one engine check confirms the lot."""
+        bundle = list(reference)
+        for i, (q, ref) in enumerate(zip(want, reference, strict=True)):
+            if q < ref:
+                bundle[i] = q
+        for i, (q, ref) in enumerate(zip(want, reference, strict=True)):
+            if q > ref:
+                room, _ = self.limits.max_increase(bundle, i, terms.eligibility)
+                bundle[i] = min(q, bundle[i] + room)
+        return bundle
+
     def _fallback(
         self, want: Sequence[int], reference: list[int], terms: RoundTerms, prices: Sequence[int | None] | None
     ) -> list[int]:
@@ -411,14 +434,7 @@ class SeatEncoder:
         n = self.n_bands
         decreases = [i for i in range(n) if want[i] < reference[i]]
         increases = [i for i in range(n) if want[i] > reference[i]]
-        bundle = list(reference)
-        # Quick path: the decreases together (they free room), then each increase up to what
-        # max_increase says still fits -- one engine check confirms the lot.
-        for i in decreases:
-            bundle[i] = want[i]
-        for i in increases:
-            room, _ = self.limits.max_increase(bundle, i, terms.eligibility)
-            bundle[i] = min(want[i], bundle[i] + room)
+        bundle = self._quick(want, reference, terms)
         if not self.refusals(terms, bundle, prices):
             return bundle
         if self.refusals(terms, reference, prices):
