@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pygame
 import pygame_gui
 
-from game.ui.scene import Scene, draw_text, record_panel, wrap_paragraphs, wrap_text
+from game.ui.scene import Scene, draw_modal_panel, draw_text, wrap_paragraphs, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -102,13 +102,8 @@ class ConfirmScene(Scene):
         c = self.app.colours
         f = self.app.fonts
         u = f.unit
-        shade = pygame.Surface(self.app.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 180))
-        surface.blit(shade, (0, 0))
         r = self.panel_rect
-        pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
-        record_panel(r)
-        pygame.draw.rect(surface, c["bad"] if self.danger else c["accent"], r, 2, border_radius=6)
+        draw_modal_panel(surface, c, r, c["bad"] if self.danger else c["accent"])
         draw_text(surface, f.heading, self.heading, c["text"], (r.x + u, r.y + u // 2))
         y = r.y + int(u * 2.6)
         for line in self._lines(r.w - 2 * u):
@@ -211,13 +206,8 @@ class PromptScene(Scene):
         c = self.app.colours
         f = self.app.fonts
         u = f.unit
-        shade = pygame.Surface(self.app.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 180))
-        surface.blit(shade, (0, 0))
         r = self.panel_rect
-        pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
-        record_panel(r)
-        pygame.draw.rect(surface, c["accent"], r, 2, border_radius=6)
+        draw_modal_panel(surface, c, r, c["accent"])
         draw_text(surface, f.heading, self.heading, c["text"], (r.x + u, r.y + u // 2))
         y = r.y + int(u * 2.8)
         for line in self._lines(r.w - 2 * u):

@@ -12,7 +12,7 @@ import pygame
 import pygame_gui
 
 from game.sessions.match import default_save_path
-from game.ui.scene import Scene, draw_text, fit_path, record_panel, wrap_text
+from game.ui.scene import Scene, draw_modal_panel, draw_text, fit_path, wrap_text
 from game.ui.stack import SceneStack
 
 
@@ -135,13 +135,8 @@ class MenuScene(Scene):
         c = self.app.colours
         f = self.app.fonts
         u = f.unit
-        shade = pygame.Surface(self.app.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 170))
-        surface.blit(shade, (0, 0))
         r = self.panel_rect
-        pygame.draw.rect(surface, c["panel_alt"], r, border_radius=6)
-        record_panel(r)
-        pygame.draw.rect(surface, c["accent"], r, 2, border_radius=6)
+        draw_modal_panel(surface, c, r, c["accent"], shade=170)
         draw_text(surface, f.heading, "Menu", c["text"], (r.centerx, r.y + u), "midtop")
         if self.app.match is not None:
             where = fit_path(f.small, str(self.app.save_path or default_save_path()), r.w - 2 * u)

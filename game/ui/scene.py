@@ -154,6 +154,18 @@ def record_panel(rect: pygame.Rect) -> None:
         panel_boxes.append(pygame.Rect(rect))
 
 
+def draw_modal_panel(
+    surface: pygame.Surface, colours: dict[str, pygame.Color], rect: pygame.Rect, border: pygame.Color, shade: int = 180
+) -> None:
+    """Darken the screen below a dialog and draw the dialog's panel with a coloured border (menu, confirmations)."""
+    veil = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+    veil.fill((0, 0, 0, shade))
+    surface.blit(veil, (0, 0))
+    pygame.draw.rect(surface, colours["panel_alt"], rect, border_radius=6)
+    record_panel(rect)
+    pygame.draw.rect(surface, border, rect, 2, border_radius=6)
+
+
 def record_text(rect: pygame.Rect, text: str) -> None:
     """Note a blitted text's rectangle for the layout tests (no-op unless :data:`text_boxes` is a list)."""
     if text_boxes is not None and text.strip():
