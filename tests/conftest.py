@@ -11,10 +11,15 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
+from game.agents.base import Agent
+from game.agents.registry import make_agent
+from game.economics.values import Valuation, draw_valuations
 from game.engine.allocation import ClockAuction, RoundResult
 from game.engine.rules import Bid
+from game.records.view import build_view
 from game.scenario import Scenario, load_scenario, parse_scenario
 
 PAKISTAN = "pakistan-2026"
@@ -132,3 +137,23 @@ def pakistan() -> Scenario:
 @pytest.fixture(scope="session")
 def literal() -> Scenario:
     return load_scenario(LITERAL)
+
+
+def play_scripted(
+    scenario: Scenario, bidders: Sequence[str], strategies: Sequence[str], seed: int, rounds: int
+) -> tuple[ClockAuction, dict[str, Valuation], dict[str, Agent]]:
+    """Up to ``rounds`` rounds of scripted agents (one strategy per bidder) on views: the auction, values and agents."""
+    values = draw_valuations(scenario, list(bidders), seed)
+    agents = {
+        b: make_agent(s, b, scenario, values[b], np.random.default_rng(seed)) for b, s in zip(bidders, strategies, strict=True)
+    }
+    auction = ClockAuction(scenario, list(bidders), seed=seed)
+    for _ in range(rounds):
+        if auction.finished:
+            break
+        for b in bidders:
+            if not auction.is_excluded(b):
+                answer = agents[b].bid(build_view(auction, b))
+                auction.submit(b, answer.bids, accept_penalty=answer.accept_penalty)
+        auction.close_round()
+    return auction, values, agents

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
+from conftest import play_scripted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.agents.registry import make_agent
-from game.economics.values import draw_valuations
 from game.engine.allocation import ClockAuction
 from game.engine.rules import check_bids, limits_for
 from game.protocol.messages import dumps, round_message, start_message
@@ -30,17 +28,7 @@ SCENARIOS = {name: load_scenario(name) for name in ("pakistan-2026", "pakistan-2
 def test_a_view_rebuilt_from_messages_is_the_engines_view(name: str, seed: int, rounds: int, strategies: list[str]) -> None:
     scenario = SCENARIOS[name]
     bidders = ["jazz", "zong", "ufone"]
-    values = draw_valuations(scenario, bidders, seed)
-    agents = {b: make_agent(s, b, scenario, values[b], np.random.default_rng(seed)) for b, s in zip(bidders, strategies, strict=True)}
-    auction = ClockAuction(scenario, bidders, seed=seed)
-    for _ in range(rounds):
-        if auction.finished:
-            break
-        for b in bidders:
-            if not auction.is_excluded(b):
-                answer = agents[b].bid(build_view(auction, b))
-                auction.submit(b, answer.bids, accept_penalty=answer.accept_penalty)
-        auction.close_round()
+    auction, values, agents = play_scripted(scenario, bidders, strategies, seed, rounds)
     for b in bidders:
         start = json.loads(dumps(start_message(scenario, auction_id="a", bidder=b, bidders=bidders, values=values[b])))
         public = public_scenario(start)

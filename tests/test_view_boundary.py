@@ -13,14 +13,12 @@ import ast
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import play_scripted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import game
-from game.agents.registry import make_agent
-from game.economics.values import draw_valuations
 from game.engine.allocation import ClockAuction, ProcessingStep, RoundResult
 from game.engine.assignment import AssignmentStage, BandAssignment, scripted_bidders
 from game.engine.rules import Bid
@@ -123,22 +121,7 @@ def test_the_checks_catch_what_they_forbid(tmp_path: Path, source: str) -> None:
 
 
 def _played(seed: int, rounds: int, strategies: list[str]) -> ClockAuction:
-    scenario = load_scenario("pakistan-2026")
-    bidders = ["jazz", "zong", "ufone"]
-    values = draw_valuations(scenario, bidders, seed)
-    agents = {
-        b: make_agent(s, b, scenario, values[b], np.random.default_rng(seed)) for b, s in zip(bidders, strategies, strict=True)
-    }
-    auction = ClockAuction(scenario, bidders, seed=seed)
-    for _ in range(rounds):
-        if auction.finished:
-            break
-        for b in bidders:
-            if not auction.is_excluded(b):
-                answer = agents[b].bid(build_view(auction, b))
-                auction.submit(b, answer.bids, accept_penalty=answer.accept_penalty)
-        auction.close_round()
-    return auction
+    return play_scripted(load_scenario("pakistan-2026"), ["jazz", "zong", "ufone"], strategies, seed, rounds)[0]
 
 
 @settings(max_examples=20, deadline=None)
