@@ -151,6 +151,7 @@ def capped_bidders(scenario: Scenario, lots: Mapping[str, Mapping[str, int]]) ->
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32 - 1), st.integers(130, 300))
+@example(seed=395, overall_mhz=196)  # where a proof row that large coefficients fake once kept HiGHS from settling
 def test_tight_overall_caps_equal_highs(seed: int, overall_mhz: int) -> None:
     # Below ~220 MHz all four bidders sit at the cap and the band solver may hand the instance to HiGHS ("auto");
     # either way the answer must be HiGHS's.
