@@ -94,6 +94,7 @@ def _bidding(app: App, setup: MatchSetup, *, round_no: int = 1) -> object:
         scene = app.top
         assert isinstance(scene, BiddingScene)
         scene.lot_text.update({"2600": "6", "3500": "8"})
+        scene._write_entries()  # into the fields too: submit reads them once the screen has built its widgets
         assert scene.submit()
         for _ in range(3000):
             app.step(DT, [])
