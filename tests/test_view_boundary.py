@@ -214,7 +214,7 @@ def test_a_settled_bands_result_is_public_and_read_only() -> None:
 
 
 def test_own_steps_are_processing_steps_without_the_bidder() -> None:
-    """Views build an OwnStep as ``OwnStep._make(step[1:])``: the field lists must line up, name for name."""
+    """Views build an OwnStep from ``step[1:]``, a ProcessingStep without its bidder: the fields must line up, name for name."""
     from game.engine.allocation import ProcessingStep
     from game.records.view import OwnStep
 

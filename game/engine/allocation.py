@@ -46,7 +46,9 @@ class ProcessingStep(NamedTuple):
     price_usd: int
 
 
-_make_step = ProcessingStep._make
+_new_tuple = tuple.__new__
+"""Builds a named tuple from one tuple of its fields, as ``_make`` does without its Python frame (steps are built on
+the hot path: a dozen a round in benchmarks/rl.py)."""
 
 
 class Unapplied(NamedTuple):
@@ -267,9 +269,12 @@ class ClockAuction:
         Raises :class:`BidRefused` naming every broken rule; the earlier
         accepted bids, if any, then stay as they were.
         """
-        as_map = dict(bids) if isinstance(bids, Mapping) else {b.band: b for b in bids}
-        if not isinstance(bids, Mapping) and len(as_map) != len(bids):
-            raise BidRefused(bidder, self.round, [Refusal("duplicate band", None, "two bids name the same band")])
+        if type(bids) is dict or isinstance(bids, Mapping):  # the exact type first: an ABC check costs more
+            as_map = dict(bids)
+        else:
+            as_map = {b.band: b for b in bids}
+            if len(as_map) != len(bids):
+                raise BidRefused(bidder, self.round, [Refusal("duplicate band", None, "two bids name the same band")])
         refusals = self.check(bidder, as_map, accept_penalty=accept_penalty)
         if refusals:
             raise BidRefused(bidder, self.round, refusals)
@@ -333,7 +338,7 @@ class ClockAuction:
                 change.tie = tie
             changes.sort(key=_QUEUE_ORDER)
 
-        demand = [sum(lots) for lots in zip(*(self._processed[b] for b in self.bidders), strict=True)]
+        demand = list(map(sum, zip(*[self._processed[b] for b in self.bidders], strict=True)))
         decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
         steps, unapplied = self._process(changes, demand, decrease_prices)
 
@@ -358,7 +363,7 @@ class ClockAuction:
             tuple(accepted_penalty),
             tuple(steps),
             tuple(unapplied),
-            {b: self.processed(b) for b in self.bidders},  # processed
+            {b: dict(zip(self._ids, self._processed[b], strict=True)) for b in self.bidders},  # processed
             dict(zip(self._ids, demand, strict=True)),  # aggregate demand
             dict(zip(self._ids, posted, strict=True)),  # posted prices
             dict(self._eligibility),
@@ -450,8 +455,7 @@ class ClockAuction:
                 return 0
             bundle[k] = current + room
             demand[k] += room
-        # _make of a tuple: the named tuple's own __new__ costs twice as much (a dozen steps a round in benchmarks/rl.py).
-        steps.append(_make_step((change.bidder, self._ids[k], current, bundle[k], change.target, change.price)))
+        steps.append(_new_tuple(ProcessingStep, (change.bidder, self._ids[k], current, bundle[k], change.target, change.price)))
         return room
 
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:

@@ -39,7 +39,7 @@ The same fallback repairs actions that ignore the mask altogether.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
+from itertools import chain
 from operator import mul
 from typing import Any
 
@@ -323,7 +323,7 @@ class SeatEncoder:
         obligation = self.scenario.rules.obligation
         minimum = obligation.min_lots if terms.round == 1 and obligation.applies(self.limits.bidder) else None
         masks: list[np.ndarray] = []
-        if not self.refusals(terms, ref):
+        if self._accepted(terms, ref):
             rooms = self.limits.rooms_alone(ref, terms.eligibility)  # max_increase of each band beside the others
             intervals = self._intervals
             for i, supply, band_id in self._band_items:
@@ -345,6 +345,18 @@ class SeatEncoder:
             self._mask_cache.clear()
         self._mask_cache[key] = result
         return result
+
+    def _accepted(self, terms: RoundTerms, ref: Sequence[int]) -> bool:
+        """Whether :func:`check_bids` accepts bidding the reference bundle ``ref``.
+
+        After round 1 the reference is the processed demand, so no bid names a band and the check is the caps and
+        the activity rule alone: asked directly (a mask is built at most rounds of benchmarks/rl.py).
+        """
+        if terms.round == 1:
+            return not self.refusals(terms, ref)
+        limits = self.limits
+        eligibility = terms.eligibility
+        return limits.within_caps(ref) and (eligibility is None or limits.bundle_points(ref) <= eligibility)
 
     def _interval(self, i: int, lo: int, hi: int) -> np.ndarray:
         """The read-only mask of band ``i`` that allows lo..hi lots (shared: masks are built every round)."""
@@ -391,13 +403,29 @@ class SeatEncoder:
     def requested(self, action: Action, terms: RoundTerms) -> tuple[list[int], list[int | None] | None, dict[str, Bid]]:
         """The action as asked: (lots per band clipped to 0..supply, price points or None, the bids)."""
         values = action.tolist() if isinstance(action, np.ndarray) else list(action)
-        lots = values[: self.n_bands]
-        if len(lots) == self.n_bands:  # map() instead of a comprehension: a third faster (benchmarks/rl.py, every seat and step)
-            want = list(map(min, map(max, map(int, lots), repeat(0)), self.supply))
-        else:  # too short: the same error as ever
-            want = [min(max(int(q), 0), s) for q, s in zip(lots, self.supply, strict=True)]
-        prices = self.prices(values, terms)
-        return want, prices, self.bids(terms, want, prices)
+        if len(values) < self.n_bands:
+            raise ValueError(f"an action needs {self.n_bands} lot counts (one per band), got {len(values)}")
+        if self.price_points > 1:
+            want = [min(max(int(q), 0), s) for q, s in zip(values, self.supply, strict=False)]
+            prices = self.prices(values, terms)
+            return want, prices, self.bids(terms, want, prices)
+        # Every change at the clock price: the clip and the bids in one pass (every seat, every step of benchmarks/rl.py).
+        want = []
+        bids: dict[str, Bid] = {}
+        cache = self._bids
+        for band_id, q, s, now in zip(self.band_ids, values, self.supply, terms.processed, strict=False):
+            q = int(q)
+            if q < 0:
+                q = 0
+            elif q > s:
+                q = s
+            want.append(q)
+            if q != now:
+                bid = cache.get((band_id, q))
+                if bid is None:
+                    bid = cache[(band_id, q)] = Bid(band_id, q)
+                bids[band_id] = bid
+        return want, None, bids
 
     def repaired(self, want: Sequence[int], terms: RoundTerms, prices: Sequence[int | None] | None) -> dict[str, Bid]:
         """The fallback's bids for a refused ``want`` (empty, i.e. maintain, if even the reference is refused)."""
