@@ -38,6 +38,7 @@ The same fallback repairs actions that ignore the mask altogether.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from operator import mul
@@ -113,10 +114,11 @@ class SeatEncoder:
         # Plain lists: the observation is built from a few dozen numbers, where list arithmetic beats numpy.
         self._inv_reserve_list = [float(x) for x in self._inv_reserve]
         self._inv_supply_list = [float(x) for x in self._inv_supply]
-        self._cap_scale_list = [self._cap_lot_scale.get(band_id) for band_id in self.band_ids]
         self._zeros = [0.0] * k
         self._minus_ones = [-1.0] * k
-        self._cap_items = tuple(zip(self.band_ids, self._cap_scale_list, strict=True))
+        self._ones = [1.0] * k
+        self._cap_items = tuple((i, band_id, self._cap_lot_scale[band_id]) for i, band_id in self._capped)
+        """(position, band id, 1 / (lot MHz x supply)) of each band with a cap of its own."""
         rules = facts["rules"]
         self.step: int = int(rules["price_step_usd"])
         self.max_rounds: int = int(rules["max_rounds"])
@@ -128,6 +130,7 @@ class SeatEncoder:
         self.values_start = self.per_band * k + len(GLOBAL_FEATURES)
         self.size = self.values_start + sum(s + 1 for s in self.supply)
         self._template = np.zeros(self.size, dtype=np.float32)
+        self._pack_head = struct.Struct(f"={self.values_start}f").pack_into
         self._value_scale = np.repeat(self._inv_reserve, [s + 1 for s in self.supply])
         self._budget_feature = 0.0
         self.values_usd: tuple[tuple[int, ...], ...] = ()
@@ -232,7 +235,13 @@ class SeatEncoder:
         else:
             head += [-1.0 if d is None else d * r for d, r in zip(demand, inv_supply, strict=True)]
         head += map(_EXCESS_CODE.__getitem__, excess)
-        head += [1.0 if scale is None else min(1.0, headroom[band_id] / per_mhz * scale) for band_id, scale in self._cap_items]
+        # 1.0 for a band without a cap; a loop over the capped bands only (2 of 6 in Pakistan), and x if x < 1.0
+        # else 1.0 is min(1.0, x) without the call: a third of this block's cost (observation_of_view, every seat-step).
+        capped = self._ones.copy()
+        for i, band_id, scale in self._cap_items:
+            x = headroom[band_id] / per_mhz * scale
+            capped[i] = x if x < 1.0 else 1.0
+        head += capped
         if obligation:
             head += [obligation.get(band_id, 0) * r for band_id, r in zip(self.band_ids, inv_supply, strict=True)]
         else:
@@ -246,7 +255,9 @@ class SeatEncoder:
             round_number / self.max_rounds,
         )
         out = self._template.copy()
-        out[: len(head)] = head
+        # struct writes the doubles as float32 straight into the array (the same C cast that numpy's assignment
+        # makes): half the cost of out[:n] = head, which converts the list through numpy's type discovery.
+        self._pack_head(out, 0, *head)
         return out
 
     @staticmethod
