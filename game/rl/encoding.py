@@ -257,7 +257,7 @@ class SeatEncoder:
         out = self._template.copy()
         # struct writes the doubles as float32 straight into the array (the same C cast that numpy's assignment
         # makes): half the cost of out[:n] = head, which converts the list through numpy's type discovery.
-        self._pack_head(out, 0, *head)
+        self._pack_head(out, 0, *head)  # type: ignore[arg-type]  # an ndarray is a writable buffer; numpy's stubs say not
         return out
 
     @staticmethod
