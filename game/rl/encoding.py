@@ -146,6 +146,8 @@ class SeatEncoder:
         self._bids: dict[tuple[str, int], Bid] = {}
         """Bids at the clock price, by (band, lots): immutable, so built once."""
         self._intervals: dict[tuple[int, int, int], np.ndarray] = {}
+        self._upto = [[self._interval(i, 0, hi) for hi in range(supply + 1)] for i, supply in enumerate(self.supply)]
+        """Per band, by hi, the mask that allows 0..hi lots: every mask after round 1 (no minimum), picked in C."""
         self._mask_cache: dict[tuple[bool, tuple[int, ...], int | None], tuple[np.ndarray, ...]] = {}
 
     def set_values(self, own: Mapping[str, Any]) -> None:
@@ -330,32 +332,50 @@ class SeatEncoder:
         cached = self._mask_cache.get(key)
         if cached is not None:
             return cached
-        ref = self.reference(terms)
-        obligation = self.scenario.rules.obligation
-        minimum = obligation.min_lots if terms.round == 1 and obligation.applies(self.limits.bidder) else None
-        masks: list[np.ndarray] = []
-        if self._accepted(terms, ref):
-            rooms = self.limits.rooms_alone(ref, terms.eligibility)  # max_increase of each band beside the others
-            intervals = self._intervals
-            for i, supply, band_id in self._band_items:
-                key_i = (i, minimum.get(band_id, 0) if minimum else 0, min(rooms[i], supply))
-                mask = intervals.get(key_i)
-                masks.append(mask if mask is not None else self._interval(*key_i))
+        if terms.round != 1:
+            # After round 1 the reference is the processed demand and no band has a minimum: the masks are
+            # picked from _upto by min(room, supply) in C, not looked up band by band (a mask is built at most
+            # rounds of benchmarks/rl.py).
+            ref = list(processed)
+            if self._accepted(terms, ref):
+                rooms = self.limits.rooms_alone(ref, terms.eligibility)  # max_increase of each band beside the others
+                masks = list(map(list.__getitem__, self._upto, map(min, rooms, self.supply)))
+            else:
+                masks = self._masks_one_by_one(terms, ref)
         else:
-            for i, supply, _ in self._band_items:
-                keep = ref[i]
-                mask = np.zeros(supply + 1, dtype=np.int8)
-                for q in range(supply + 1):
-                    ref[i] = q
-                    mask[q] = not self.refusals(terms, ref)
-                ref[i] = keep
-                mask.setflags(write=False)
-                masks.append(mask)
+            masks = self._first_round_masks(terms)
         result = (*masks, *self._price_masks)
         if len(self._mask_cache) >= 4096:
             self._mask_cache.clear()
         self._mask_cache[key] = result
         return result
+
+    def _first_round_masks(self, terms: RoundTerms) -> list[np.ndarray]:
+        """Round 1: from the reference raised to the obligation, each band's minimum bounding it below."""
+        ref = self.reference(terms)
+        if not self._accepted(terms, ref):
+            return self._masks_one_by_one(terms, ref)
+        obligation = self.scenario.rules.obligation
+        minimum = obligation.min_lots if obligation.applies(self.limits.bidder) else None
+        rooms = self.limits.rooms_alone(ref, terms.eligibility)  # max_increase of each band beside the others
+        return [
+            self._interval(i, minimum.get(band_id, 0) if minimum else 0, min(rooms[i], supply))
+            for i, supply, band_id in self._band_items
+        ]
+
+    def _masks_one_by_one(self, terms: RoundTerms, ref: list[int]) -> list[np.ndarray]:
+        """Every lot count of every band put to :func:`check_bids` beside ``ref`` (the reference itself is refused)."""
+        masks: list[np.ndarray] = []
+        for i, supply, _ in self._band_items:
+            keep = ref[i]
+            mask = np.zeros(supply + 1, dtype=np.int8)
+            for q in range(supply + 1):
+                ref[i] = q
+                mask[q] = not self.refusals(terms, ref)
+            ref[i] = keep
+            mask.setflags(write=False)
+            masks.append(mask)
+        return masks
 
     def _accepted(self, terms: RoundTerms, ref: Sequence[int]) -> bool:
         """Whether :func:`check_bids` accepts bidding the reference bundle ``ref``.
