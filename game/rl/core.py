@@ -79,7 +79,7 @@ class Episode:
         view = build_view(self.auction, bidder)
         terms = view.terms
         self._terms[bidder] = terms
-        mask = encoder.empty_mask if self.auction.finished or view.excluded else encoder.action_mask(terms)
+        mask = encoder.empty_mask if view.status != "open" or view.excluded else encoder.action_mask(terms)
         if fresh_masks:
             mask = tuple([m.copy() for m in mask])
         return {"observation": encoder.observation_of_view(view), "action_mask": mask}
@@ -124,7 +124,7 @@ class Episode:
             bundle = want  # accepted as asked: the bids move the processed demand to exactly this
         return {
             "round": terms.round,
-            "refusals": [r.message for r in refusals],
+            "refusals": [r.message for r in refusals] if refusals else [],  # no comprehension frame when accepted
             "refused_rules": sorted({r.rule for r in refusals}) if refusals else [],
             "fallback": fallback,
             "bid": dict(zip(encoder.band_ids, bundle, strict=True)),

@@ -41,7 +41,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from operator import mul
+from operator import attrgetter, mul
 from typing import Any
 
 import numpy as np
@@ -73,6 +73,8 @@ GLOBAL_FEATURES = (
 
 
 _EXCESS_CODE: dict[bool | None, float] = {None: -1.0, False: 0.0, True: 1.0}
+_DEMAND = attrgetter("aggregate_demand")
+_EXCESS = attrgetter("excess_demand")
 
 
 class SeatEncoder:
@@ -198,8 +200,8 @@ class SeatEncoder:
             terms.start_prices,
             terms.clock_prices,
             terms.processed,
-            [b.aggregate_demand for b in bands],
-            [b.excess_demand for b in bands],
+            list(map(_DEMAND, bands)),  # map with a C getter: no comprehension frame (every seat-step)
+            list(map(_EXCESS, bands)),
             view.cap_headroom,
             view.obligation,
             view.eligibility,

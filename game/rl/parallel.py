@@ -104,7 +104,7 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
         rewards: dict[str, float] = {}
         terminations: dict[str, bool] = {}
         for bidder in live:
-            infos[bidder]["unapplied"] = unapplied_messages(result, bidder)
+            infos[bidder]["unapplied"] = unapplied_messages(result, bidder) if result.unapplied else []
             done = finished or episode.auction.is_excluded(bidder)
             terminations[bidder] = done
             rewards[bidder] = episode.reward(bidder) if done else 0.0
