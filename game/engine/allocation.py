@@ -184,6 +184,8 @@ class ClockAuction:
         self._start: tuple[int, ...] = self._reserve
         self._clock: tuple[int, ...] = self._reserve
         self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
+        self._demand = [0] * len(self._bands)
+        """Aggregate processed demand per band (the sum of ``_processed``)."""
         self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
         self._limits = {b: limits_for(scenario, b) for b in ids}
         self._submissions: dict[str, tuple[dict[str, Bid], bool]] = {}
@@ -289,43 +291,51 @@ class ClockAuction:
 
     def close_round(self) -> RoundResult:
         """Process the round's bids, post prices, update eligibility, and end, halt or open the next round."""
-        if self.finished:
+        if self.status != "open":
             raise RuntimeError(f"the allocation stage has {self.status}")
         scenario = self.scenario
-        n_bands = len(self._bands)
+        rules = scenario.rules
+        ids = self._ids
+        index = self._index
+        start, clock = self._start, self._clock
+        processed = self._processed
+        submissions = self._submissions
+        excluded = self._excluded
+        first_round = self.round == 1
         bids_logged: dict[str, dict[str, Bid]] = {}
         accepted_penalty: list[str] = []
         newly_excluded: list[str] = []
         changes: list[_Change] = []
         for bidder in self.bidders:
-            if bidder in self._excluded:
+            if bidder in excluded:
                 continue
-            bids, penalty = self._submissions.get(bidder, ({}, False))
+            bids, penalty = submissions.get(bidder, ({}, False))
             bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else bids  # the round's own dict
             if penalty:
                 accepted_penalty.append(bidder)
-            current = self._processed[bidder]
-            if self.round == 1:
+            current = processed[bidder]
+            # Submitted bids without the penalty passed the obligation check at entry, on this same bundle.
+            if first_round and (penalty or bidder not in submissions):
                 target = list(current)
                 for band_id, bid in bids.items():
-                    target[self._index[band_id]] = bid.lots
-                if not meets_obligation(scenario, self._limits[bidder].bidder, target, self._index):
+                    target[index[band_id]] = bid.lots
+                if not meets_obligation(scenario, self._limits[bidder].bidder, target, index):
                     # The bid counts as zero, the deposit is forfeited, the bidder is out.
-                    self._excluded.append(bidder)
-                    self._forfeited[bidder] = scenario.rules.deposit_usd
+                    excluded.append(bidder)
+                    self._forfeited[bidder] = rules.deposit_usd
                     self._eligibility[bidder] = 0
                     newly_excluded.append(bidder)
                     continue
             # The bidder's changes in band order (only named bands can change).
-            named = [(self._index[band_id], bid) for band_id, bid in bids.items()]
+            named = [(index[band_id], bid) for band_id, bid in bids.items()]
             if len(named) > 1:
                 named.sort(key=itemgetter(0))
             for k, bid in named:
                 lots = bid.lots
                 if lots != current[k]:
-                    price = bid.price_usd if bid.price_usd is not None else self._clock[k]
+                    price = bid.price_usd if bid.price_usd is not None else clock[k]
                     # Exact fractions, built only for interior prices (the hot path sees mostly ends).
-                    above, span = price - self._start[k], self._clock[k] - self._start[k]
+                    above, span = price - start[k], clock[k] - start[k]
                     key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
                     changes.append(_Change(bidder, k, lots, price, key, 0, lots > current[k]))
         # A permutation of 0 or 1 items draws nothing from the generator, so it is skipped.
@@ -338,57 +348,54 @@ class ClockAuction:
                 change.tie = tie
             changes.sort(key=_QUEUE_ORDER)
 
-        demand = list(map(sum, zip(*[self._processed[b] for b in self.bidders], strict=True)))
-        decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
+        demand = self._demand  # carried from round to round: only processing moves it
+        decrease_prices: list[list[int]] = [[] for _ in ids]
         steps, unapplied = self._process(changes, demand, decrease_prices)
 
-        posted = [
-            posted_price(self._start[k], self._clock[k], self._supply[k], demand[k], decrease_prices[k])
-            for k in range(n_bands)
-        ]
-        requirement = scenario.rules.activity_requirement_percent
+        supply = self._supply
+        posted = list(map(posted_price, start, clock, supply, demand, decrease_prices))
+        requirement = rules.activity_requirement_percent
+        eligibility = self._eligibility
         for bidder in self.bidders:
-            if bidder in self._excluded:
+            if bidder in excluded:
                 continue
-            activity = self._limits[bidder].bundle_points(self._processed[bidder])
-            earned = activity * 100 // requirement
-            old = self._eligibility[bidder]
-            self._eligibility[bidder] = earned if old is None else min(old, earned)
+            earned = self._limits[bidder].bundle_points(processed[bidder]) * 100 // requirement
+            old = eligibility[bidder]
+            eligibility[bidder] = earned if old is None else min(old, earned)
 
         result = RoundResult(  # positional, in field order (keywords cost more than the rest of the call)
             self.round,
-            self.start_prices(),
-            self.clock_prices(),
+            dict(zip(ids, start, strict=True)),  # start prices
+            dict(zip(ids, clock, strict=True)),  # clock prices
             bids_logged,
             tuple(accepted_penalty),
             tuple(steps),
             tuple(unapplied),
-            {b: dict(zip(self._ids, self._processed[b], strict=True)) for b in self.bidders},  # processed
-            dict(zip(self._ids, demand, strict=True)),  # aggregate demand
-            dict(zip(self._ids, posted, strict=True)),  # posted prices
-            dict(self._eligibility),
+            {b: dict(zip(ids, processed[b], strict=True)) for b in self.bidders},  # processed
+            dict(zip(ids, demand, strict=True)),  # aggregate demand
+            dict(zip(ids, posted, strict=True)),  # posted prices
+            dict(eligibility),
             tuple(newly_excluded),
         )
         self.history.append(result)
-        for k in range(n_bands):
-            self._price_history[k] += (posted[k],)
-            self._demand_history[k] += (demand[k],)
+        price_history, demand_history = self._price_history, self._demand_history
+        for k, price in enumerate(posted):
+            price_history[k] += (price,)
+            demand_history[k] += (demand[k],)
         self._submissions = {}
         self.derived = {}
 
-        excess = [demand[k] > self._supply[k] for k in range(n_bands)]
+        excess = [d > s for d, s in zip(demand, supply, strict=True)]
         self._start = tuple(posted)
         if not any(excess):
             self.status = "ended"
             self._clock = self._start
-        elif self.round >= scenario.rules.max_rounds:
+        elif self.round >= rules.max_rounds:
             self.status = "halted"
             self._clock = self._start
         else:
-            rules = scenario.rules
-            self._clock = tuple(
-                [next_clock_price(posted[k], excess[k], rules.increment_bp, rules.price_step_usd) for k in range(n_bands)]
-            )
+            increment, step = rules.increment_bp, rules.price_step_usd
+            self._clock = tuple([next_clock_price(p, e, increment, step) for p, e in zip(posted, excess, strict=True)])
             self.round += 1
         return result
 
