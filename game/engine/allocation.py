@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from game.engine.rules import (
@@ -120,6 +120,7 @@ class _Change:
     """Failed its last test, and nothing it depends on has changed since."""
 
 
+_BAND_ORDER = attrgetter("k")
 _QUEUE_ORDER = attrgetter("key", "tie")
 """Processing order: price point, then the seeded tie-break (a C key function: a queue is sorted every round)."""
 
@@ -188,7 +189,8 @@ class ClockAuction:
         """Aggregate processed demand per band (the sum of ``_processed``)."""
         self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
         self._limits = {b: limits_for(scenario, b) for b in ids}
-        self._submissions: dict[str, tuple[dict[str, Bid], bool]] = {}
+        self._submissions: dict[str, tuple[dict[str, Bid], bool, list[_Change]]] = {}
+        """Per bidder, this round's accepted bids, whether it accepted the penalty, and its changes in band order."""
         self._excluded: list[str] = []
         self._forfeited: dict[str, int] = {}
         self.round = 1
@@ -281,11 +283,28 @@ class ClockAuction:
         if refusals:
             raise BidRefused(bidder, self.round, refusals)
         # A price point only matters for a change; keep maintain bids without one (as_map is this call's own copy).
+        # The changes are queued here, in the loop that looks at every bid anyway, as close_round processes them:
+        # in band order, with their price point (the prices stay as they are until the round closes).
         processed = self._processed[bidder]
+        index = self._index
+        start, clock = self._start, self._clock
+        changes: list[_Change] = []
         for band_id, bid in as_map.items():
-            if (bid.price_usd is not None or bid.band != band_id) and bid.lots == processed[self._index[band_id]]:
-                as_map[band_id] = Bid(band_id, bid.lots)
-        self._submissions[bidder] = (as_map, accept_penalty)
+            k = index[band_id]
+            lots = bid.lots
+            now = processed[k]
+            if lots == now:
+                if bid.price_usd is not None or bid.band != band_id:
+                    as_map[band_id] = Bid(band_id, lots)
+                continue
+            price = bid.price_usd if bid.price_usd is not None else clock[k]
+            # Exact fractions, built only for interior prices (the hot path sees mostly ends).
+            above, span = price - start[k], clock[k] - start[k]
+            key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
+            changes.append(_Change(bidder, k, lots, price, key, 0, lots > now))
+        if len(changes) > 1:
+            changes.sort(key=_BAND_ORDER)
+        self._submissions[bidder] = (as_map, accept_penalty, changes)
 
     # ------------------------------------------------------------ processing
 
@@ -309,7 +328,7 @@ class ClockAuction:
         for bidder in self.bidders:
             if bidder in excluded:
                 continue
-            bids, penalty = submissions.get(bidder, ({}, False))
+            bids, penalty, queued = submissions.get(bidder) or ({}, False, ())
             bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else bids  # the round's own dict
             if penalty:
                 accepted_penalty.append(bidder)
@@ -326,18 +345,7 @@ class ClockAuction:
                     self._eligibility[bidder] = 0
                     newly_excluded.append(bidder)
                     continue
-            # The bidder's changes in band order (only named bands can change).
-            named = [(index[band_id], bid) for band_id, bid in bids.items()]
-            if len(named) > 1:
-                named.sort(key=itemgetter(0))
-            for k, bid in named:
-                lots = bid.lots
-                if lots != current[k]:
-                    price = bid.price_usd if bid.price_usd is not None else clock[k]
-                    # Exact fractions, built only for interior prices (the hot path sees mostly ends).
-                    above, span = price - start[k], clock[k] - start[k]
-                    key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
-                    changes.append(_Change(bidder, k, lots, price, key, 0, lots > current[k]))
+            changes += queued
         # A permutation of 0 or 1 items draws nothing from the generator, so it is skipped.
         if len(changes) > 1:
             # Generator.shuffle of a list draws exactly what permutation(n) draws (same Fisher-Yates), and
