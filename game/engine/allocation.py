@@ -259,13 +259,17 @@ class ClockAuction:
 
     def check(self, bidder: str, bids: Mapping[str, Bid], *, accept_penalty: bool = False) -> list[Refusal]:
         """Every reason the rules would refuse these bids now (empty: they would be accepted)."""
-        if bidder not in self._processed:
+        processed = self._processed.get(bidder)
+        if processed is None:
             return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} is not a bidder in this auction ({', '.join(self.bidders)})")]
-        if self.finished:
+        if self.status != "open":
             return [Refusal(RULE_NOT_BIDDING, None, f"the allocation stage has {self.status}; no more bids")]
         if bidder in self._excluded:
             return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} was excluded from the auction and cannot bid")]
-        return check_bids(self.scenario, self._limits[bidder], self.terms(bidder), bids, accept_penalty=accept_penalty)
+        # The terms as terms() gives them, built without the named tuple's Python __new__, on the processed list
+        # itself (check_bids only reads it and keeps nothing): every submission is checked.
+        terms = _new_tuple(RoundTerms, (self.round, self._start, self._clock, processed, self._eligibility[bidder]))
+        return check_bids(self.scenario, self._limits[bidder], terms, bids, accept_penalty=accept_penalty)
 
     def submit(self, bidder: str, bids: Mapping[str, Bid] | Sequence[Bid], *, accept_penalty: bool = False) -> None:
         """Enter a bidder's bids for this round, replacing its earlier ones.
