@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import attrgetter
+from operator import attrgetter, mul
 from typing import Literal, NamedTuple
 
 from game.engine.rules import (
@@ -371,7 +371,7 @@ class ClockAuction:
         for bidder in self.bidders:
             if bidder in excluded:
                 continue
-            earned = self._limits[bidder].bundle_points(processed[bidder]) * 100 // requirement
+            earned = sum(map(mul, processed[bidder], self._limits[bidder].points)) * 100 // requirement  # bundle_points
             old = eligibility[bidder]
             eligibility[bidder] = earned if old is None else min(old, earned)
 
@@ -511,7 +511,7 @@ class ClockAuction:
                 f"{band.id} MHz: increase to {change.target} lots at {fmt_usd_exact(change.price)} applied only up "
                 f"to {have}: {detail}"
             )
-        return Unapplied(change.bidder, band.id, change.target, have, change.price, rule, message)
+        return _new_tuple(Unapplied, (change.bidder, band.id, change.target, have, change.price, rule, message))
 
     # ------------------------------------------------------------ outcome
 
@@ -519,23 +519,23 @@ class ClockAuction:
         """The final allocation and payments; only once the stage has ended or halted."""
         if not self.finished:
             raise RuntimeError("the allocation stage is still open")
-        last = self.history[-1] if self.history else None
-        excess = last.excess(self.scenario) if last else {b.id: False for b in self._bands}
-        allocated = {b.id: not excess[b.id] for b in self._bands}
-        prices = {b.id: self._start[k] for k, b in enumerate(self._bands)}
+        ids = self._ids
+        # The last round's aggregate demand is the carried one: a band still over-demanded was not allocated.
+        allocated = [d <= s for d, s in zip(self._demand, self._supply, strict=True)]
+        prices = self._start
         lots: dict[str, dict[str, int]] = {}
         payments: dict[str, int] = {}
         for bidder in self.bidders:
-            won = {b.id: (self._processed[bidder][k] if allocated[b.id] else 0) for k, b in enumerate(self._bands)}
-            lots[bidder] = won
-            payments[bidder] = sum(won[b.id] * prices[b.id] for b in self._bands)
+            won = [q if a else 0 for q, a in zip(self._processed[bidder], allocated, strict=True)]
+            lots[bidder] = dict(zip(ids, won, strict=True))
+            payments[bidder] = sum(map(mul, won, prices))
         return AllocationOutcome(
-            status="ended" if self.status == "ended" else "halted",
-            rounds=len(self.history),
-            prices=prices,
-            allocated=allocated,
-            lots=lots,
-            payments=payments,
-            excluded=tuple(self._excluded),
-            forfeited_deposits=dict(self._forfeited),
+            "ended" if self.status == "ended" else "halted",
+            len(self.history),
+            dict(zip(ids, prices, strict=True)),
+            dict(zip(ids, allocated, strict=True)),
+            lots,
+            payments,
+            tuple(self._excluded),
+            dict(self._forfeited),
         )
