@@ -30,6 +30,10 @@ from game.engine.streams import stream
 from game.scenario import Scenario
 from game.scenario.units import ceil_div, fmt_usd_exact
 
+# zip() without strict= on the hot paths (noqa: B905): under CPython 3.11 the keyword alone costs a zip about 1.5k
+# instructions (it is parsed through a dict), and a round makes a dozen; each pairs per-band (or per-change)
+# sequences that have the same length by construction.
+
 Status = Literal["open", "ended", "halted"]
 
 RULE_NO_EXCESS_SUPPLY = "no excess supply"
@@ -183,6 +187,8 @@ class ClockAuction:
         self._reserve = tuple(b.reserve_usd for b in scenario.bands)
         # Prices per band, replaced (never changed in place) when a round closes: tuples, shared as they are.
         self._start: tuple[int, ...] = self._reserve
+        self._start_prices = dict(zip(self._ids, self._start, strict=True))
+        """``_start`` by band id, for the round record."""
         self._clock: tuple[int, ...] = self._reserve
         self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
         self._demand = [0] * len(self._bands)
@@ -209,13 +215,13 @@ class ClockAuction:
         return self.status != "open"
 
     def start_prices(self) -> dict[str, int]:
-        return dict(zip(self._ids, self._start, strict=True))
+        return self._start_prices.copy()
 
     def clock_prices(self) -> dict[str, int]:
-        return dict(zip(self._ids, self._clock, strict=True))
+        return dict(zip(self._ids, self._clock))  # noqa: B905
 
     def processed(self, bidder: str) -> dict[str, int]:
-        return dict(zip(self._ids, self._processed[bidder], strict=True))
+        return dict(zip(self._ids, self._processed[bidder]))  # noqa: B905
 
     def round_prices(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(start-of-round prices, clock prices) in scenario band order."""
@@ -227,11 +233,11 @@ class ClockAuction:
 
     def price_history(self) -> dict[str, tuple[int, ...]]:
         """Posted price per band after each round so far."""
-        return dict(zip(self._ids, self._price_history, strict=True))
+        return dict(zip(self._ids, self._price_history))  # noqa: B905
 
     def demand_history(self) -> dict[str, tuple[int, ...]]:
         """Aggregate demand per band after each round so far (not every bidder may see it)."""
-        return dict(zip(self._ids, self._demand_history, strict=True))
+        return dict(zip(self._ids, self._demand_history))  # noqa: B905
 
     def eligibility(self, bidder: str) -> int | None:
         return self._eligibility[bidder]
@@ -356,7 +362,7 @@ class ClockAuction:
             # costs 1 us instead of 3 (benchmarks/rl.py closes a round per step).
             ties = list(range(len(changes)))
             self._rng.shuffle(ties)
-            for change, tie in zip(changes, ties, strict=True):
+            for change, tie in zip(changes, ties):  # noqa: B905
                 change.tie = tie
             changes.sort(key=_QUEUE_ORDER)
 
@@ -375,17 +381,18 @@ class ClockAuction:
             old = eligibility[bidder]
             eligibility[bidder] = earned if old is None else min(old, earned)
 
+        posted_prices = dict(zip(ids, posted))  # noqa: B905
         result = RoundResult(  # positional, in field order (keywords cost more than the rest of the call)
             self.round,
-            dict(zip(ids, start, strict=True)),  # start prices
-            dict(zip(ids, clock, strict=True)),  # clock prices
+            self._start_prices.copy(),  # start prices: last round's posted prices (a copy costs a tenth of a build)
+            dict(zip(ids, clock)),  # noqa: B905 (clock prices)
             bids_logged,
             tuple(accepted_penalty),
             tuple(steps),
             tuple(unapplied),
-            {b: dict(zip(ids, processed[b], strict=True)) for b in self.bidders},  # processed
-            dict(zip(ids, demand, strict=True)),  # aggregate demand
-            dict(zip(ids, posted, strict=True)),  # posted prices
+            {b: dict(zip(ids, processed[b])) for b in self.bidders},  # noqa: B905 (processed)
+            dict(zip(ids, demand)),  # noqa: B905 (aggregate demand)
+            posted_prices,
             dict(eligibility),
             tuple(newly_excluded),
         )
@@ -397,8 +404,9 @@ class ClockAuction:
         self._submissions = {}
         self.derived = {}
 
-        excess = [d > s for d, s in zip(demand, supply, strict=True)]
+        excess = [d > s for d, s in zip(demand, supply)]  # noqa: B905
         self._start = tuple(posted)
+        self._start_prices = posted_prices.copy()  # the engine's own: the record's dict is the caller's
         if not any(excess):
             self.status = "ended"
             self._clock = self._start
@@ -407,7 +415,7 @@ class ClockAuction:
             self._clock = self._start
         else:
             increment, step = rules.increment_bp, rules.price_step_usd
-            self._clock = tuple([next_clock_price(p, e, increment, step) for p, e in zip(posted, excess, strict=True)])
+            self._clock = tuple([next_clock_price(p, e, increment, step) for p, e in zip(posted, excess)])  # noqa: B905
             self.round += 1
         return result
 
@@ -433,7 +441,7 @@ class ClockAuction:
         supply = self._supply
         ids = self._ids
         # Per band, whether it is at reserve with no excess demand: there a decrease may leave lots unsold.
-        at_reserve = [c == s == r for c, s, r in zip(self._clock, self._start, self._reserve, strict=True)]
+        at_reserve = [c == s == r for c, s, r in zip(self._clock, self._start, self._reserve)]  # noqa: B905
         i = 0
         stuck = 0  # how many changes are stuck: the wake-up scan is skipped when none is (benchmarks/rl.py)
         while i < len(queue):
@@ -521,19 +529,19 @@ class ClockAuction:
             raise RuntimeError("the allocation stage is still open")
         ids = self._ids
         # The last round's aggregate demand is the carried one: a band still over-demanded was not allocated.
-        allocated = [d <= s for d, s in zip(self._demand, self._supply, strict=True)]
+        allocated = [d <= s for d, s in zip(self._demand, self._supply)]  # noqa: B905
         prices = self._start
         lots: dict[str, dict[str, int]] = {}
         payments: dict[str, int] = {}
         for bidder in self.bidders:
-            won = [q if a else 0 for q, a in zip(self._processed[bidder], allocated, strict=True)]
-            lots[bidder] = dict(zip(ids, won, strict=True))
+            won = [q if a else 0 for q, a in zip(self._processed[bidder], allocated)]  # noqa: B905
+            lots[bidder] = dict(zip(ids, won))  # noqa: B905
             payments[bidder] = sum(map(mul, won, prices))
         return AllocationOutcome(
             "ended" if self.status == "ended" else "halted",
             len(self.history),
-            dict(zip(ids, prices, strict=True)),
-            dict(zip(ids, allocated, strict=True)),
+            dict(zip(ids, prices)),  # noqa: B905
+            dict(zip(ids, allocated)),  # noqa: B905
             lots,
             payments,
             tuple(self._excluded),

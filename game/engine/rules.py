@@ -246,7 +246,7 @@ class BidderLimits:
         low_free = self.low_cap - self.low_base - sum(map(mul, bundle, self.low_lot_tenths))
         points_free = None if eligibility is None else eligibility - self.bundle_points(bundle)
         rooms: list[int] = []
-        for q, m, p, low, most in zip(bundle, self.lot_tenths, self.points, self.is_low, self.band_lots, strict=True):
+        for q, m, p, low, most in zip(bundle, self.lot_tenths, self.points, self.is_low, self.band_lots):  # noqa: B905 (see allocation.py: strict= costs)
             best = free // m + q
             if points_free is not None:
                 room = points_free // p + q
