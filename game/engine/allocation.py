@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import attrgetter, mul
-from typing import Literal, NamedTuple
+from operator import itemgetter, mul
+from typing import Any, Literal, NamedTuple
 
 from game.engine.rules import (
     RULE_NOT_BIDDING,
@@ -111,22 +111,17 @@ class AllocationOutcome:
         return sum(lots[band_id] for lots in self.lots.values())
 
 
-@dataclass(slots=True)
-class _Change:
-    bidder: str
-    k: int
-    target: int
-    price: int
-    key: Fraction | int
-    tie: int
-    increase: bool = False
-    stuck: bool = False
-    """Failed its last test, and nothing it depends on has changed since."""
+_Change = list[Any]
+"""A queued change: ``[key, tie, bidder, k, target, price, increase, stuck]``, indexed by the names below.
 
+``key`` is the price point's place between the start and the clock price, ``tie`` the seeded tie-break, ``k`` the
+band's position, ``target`` the lots bid, ``stuck`` whether it failed its last test with nothing it depends on
+changed since. A list, not a dataclass: a list display costs a quarter of an instance's ``__init__`` (callgrind:
+about 2k instructions less a change, a dozen changes a round in benchmarks/rl.py), and the queue sorts as plain
+lists: by key, then by the (distinct) tie-break, so no later field is ever compared."""
+_KEY, _TIE, _BIDDER, _K, _TARGET, _PRICE, _INCREASE, _STUCK = range(8)
 
-_BAND_ORDER = attrgetter("k")
-_QUEUE_ORDER = attrgetter("key", "tie")
-"""Processing order: price point, then the seeded tie-break (a C key function: a queue is sorted every round)."""
+_BAND_ORDER = itemgetter(_K)
 
 
 def posted_price(
@@ -311,7 +306,7 @@ class ClockAuction:
             # Exact fractions, built only for interior prices (the hot path sees mostly ends).
             above, span = price - start[k], clock[k] - start[k]
             key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
-            changes.append(_Change(bidder, k, lots, price, key, 0, lots > now))
+            changes.append([key, 0, bidder, k, lots, price, lots > now, False])
         if len(changes) > 1:
             changes.sort(key=_BAND_ORDER)
         self._submissions[bidder] = (as_map, accept_penalty, changes)
@@ -363,8 +358,8 @@ class ClockAuction:
             ties = list(range(len(changes)))
             self._rng.shuffle(ties)
             for change, tie in zip(changes, ties):  # noqa: B905
-                change.tie = tie
-            changes.sort(key=_QUEUE_ORDER)
+                change[_TIE] = tie
+            changes.sort()  # price point, then tie-break
 
         demand = self._demand  # carried from round to round: only processing moves it
         decrease_prices: list[list[int]] = [[] for _ in ids]
@@ -446,14 +441,12 @@ class ClockAuction:
         stuck = 0  # how many changes are stuck: the wake-up scan is skipped when none is (benchmarks/rl.py)
         while i < len(queue):
             change = queue[i]
-            if change.stuck:
+            _, _, bidder, k, target, price, increase, stuck_now = change
+            if stuck_now:
                 i += 1
                 continue
-            k = change.k
-            bidder = change.bidder
             bundle = processed[bidder]
             current = bundle[k]
-            target = change.target
             if target < current:
                 room = current - target
                 if not at_reserve[k]:
@@ -463,7 +456,7 @@ class ClockAuction:
                 if room > 0:
                     bundle[k] = current - room
                     demand[k] -= room
-                    decrease_prices[k].append(change.price)
+                    decrease_prices[k].append(price)
             else:
                 room = limits[bidder].max_increase(bundle, k, eligibility[bidder])[0]
                 if room > target - current:
@@ -472,54 +465,54 @@ class ClockAuction:
                     bundle[k] = current + room
                     demand[k] += room
             if room <= 0:
-                change.stuck = True
+                change[_STUCK] = True
                 stuck += 1
                 i += 1
                 continue
-            steps.append(_new_tuple(ProcessingStep, (bidder, ids[k], current, bundle[k], target, change.price)))
+            steps.append(_new_tuple(ProcessingStep, (bidder, ids[k], current, bundle[k], target, price)))
             if bundle[k] == target:
                 del queue[i]
             if stuck:
                 for other in queue:
-                    if other.stuck and (
-                        (change.increase and not other.increase and other.k == k)
-                        or (not change.increase and other.increase and other.bidder == bidder)
+                    if other[_STUCK] and (
+                        (increase and not other[_INCREASE] and other[_K] == k)
+                        or (not increase and other[_INCREASE] and other[_BIDDER] == bidder)
                     ):
-                        other.stuck = False
+                        other[_STUCK] = False
                         stuck -= 1
             i = 0
         return steps, [self._why_unapplied(c, demand) for c in queue]
 
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:
-        k = change.k
+        _, _, bidder, k, target, price, _, _ = change
         band = self._bands[k]
-        have = self._processed[change.bidder][k]
-        if change.target < have:
+        have = self._processed[bidder][k]
+        if target < have:
             rule = RULE_NO_EXCESS_SUPPLY
             message = (
-                f"{band.id} MHz: decrease to {change.target} lots applied only down to {have}: aggregate demand "
+                f"{band.id} MHz: decrease to {target} lots applied only down to {have}: aggregate demand "
                 f"is {demand[k]} lots against a supply of {band.lots}, and demand may not fall below supply at a "
                 f"price above reserve"
             )
         else:
-            _, rule = self._limits[change.bidder].max_increase(
-                self._processed[change.bidder], k, self._eligibility[change.bidder]
+            _, rule = self._limits[bidder].max_increase(
+                self._processed[bidder], k, self._eligibility[bidder]
             )
-            limits = self._limits[change.bidder]
+            limits = self._limits[bidder]
             if rule == "activity":
                 detail = (
-                    f"processed bundle uses {limits.bundle_points(self._processed[change.bidder]):,} of "
-                    f"{self._eligibility[change.bidder]:,} eligibility points"
+                    f"processed bundle uses {limits.bundle_points(self._processed[bidder]):,} of "
+                    f"{self._eligibility[bidder]:,} eligibility points"
                 )
             else:
-                usage = limits.usage(self._processed[change.bidder]).headroom()
+                usage = limits.usage(self._processed[bidder]).headroom()
                 key = "overall" if rule == "overall cap" else ("low band" if rule == "low-band cap" else band.id)
                 detail = f"{rule} headroom is {usage.get(key, 0) / 10:g} MHz"
             message = (
-                f"{band.id} MHz: increase to {change.target} lots at {fmt_usd_exact(change.price)} applied only up "
+                f"{band.id} MHz: increase to {target} lots at {fmt_usd_exact(price)} applied only up "
                 f"to {have}: {detail}"
             )
-        return _new_tuple(Unapplied, (change.bidder, band.id, change.target, have, change.price, rule, message))
+        return _new_tuple(Unapplied, (bidder, band.id, target, have, price, rule, message))
 
     # ------------------------------------------------------------ outcome
 
