@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from operator import attrgetter, itemgetter
-from typing import Literal, NamedTuple
+from operator import itemgetter, mul
+from typing import Any, Literal, NamedTuple
 
 from game.engine.rules import (
     RULE_NOT_BIDDING,
@@ -29,6 +29,10 @@ from game.engine.rules import (
 from game.engine.streams import stream
 from game.scenario import Scenario
 from game.scenario.units import ceil_div, fmt_usd_exact
+
+# zip() without strict= on the hot paths (noqa: B905): under CPython 3.11 the keyword alone costs a zip about 1.5k
+# instructions (it is parsed through a dict), and a round makes a dozen; each pairs per-band (or per-change)
+# sequences that have the same length by construction.
 
 Status = Literal["open", "ended", "halted"]
 
@@ -107,21 +111,17 @@ class AllocationOutcome:
         return sum(lots[band_id] for lots in self.lots.values())
 
 
-@dataclass(slots=True)
-class _Change:
-    bidder: str
-    k: int
-    target: int
-    price: int
-    key: Fraction | int
-    tie: int
-    increase: bool = False
-    stuck: bool = False
-    """Failed its last test, and nothing it depends on has changed since."""
+_Change = list[Any]
+"""A queued change: ``[key, tie, bidder, k, target, price, increase, stuck]``, indexed by the names below.
 
+``key`` is the price point's place between the start and the clock price, ``tie`` the seeded tie-break, ``k`` the
+band's position, ``target`` the lots bid, ``stuck`` whether it failed its last test with nothing it depends on
+changed since. A list, not a dataclass: a list display costs a quarter of an instance's ``__init__`` (callgrind:
+about 2k instructions less a change, a dozen changes a round in benchmarks/rl.py), and the queue sorts as plain
+lists: by key, then by the (distinct) tie-break, so no later field is ever compared."""
+_KEY, _TIE, _BIDDER, _K, _TARGET, _PRICE, _INCREASE, _STUCK = range(8)
 
-_QUEUE_ORDER = attrgetter("key", "tie")
-"""Processing order: price point, then the seeded tie-break (a C key function: a queue is sorted every round)."""
+_BAND_ORDER = itemgetter(_K)
 
 
 def posted_price(
@@ -182,11 +182,16 @@ class ClockAuction:
         self._reserve = tuple(b.reserve_usd for b in scenario.bands)
         # Prices per band, replaced (never changed in place) when a round closes: tuples, shared as they are.
         self._start: tuple[int, ...] = self._reserve
+        self._start_prices = dict(zip(self._ids, self._start, strict=True))
+        """``_start`` by band id, for the round record."""
         self._clock: tuple[int, ...] = self._reserve
         self._processed: dict[str, list[int]] = {b: [0] * len(self._bands) for b in ids}
+        self._demand = [0] * len(self._bands)
+        """Aggregate processed demand per band (the sum of ``_processed``)."""
         self._eligibility: dict[str, int | None] = {b: scenario.rules.initial_eligibility for b in ids}
         self._limits = {b: limits_for(scenario, b) for b in ids}
-        self._submissions: dict[str, tuple[dict[str, Bid], bool]] = {}
+        self._submissions: dict[str, tuple[dict[str, Bid], bool, list[_Change]]] = {}
+        """Per bidder, this round's accepted bids, whether it accepted the penalty, and its changes in band order."""
         self._excluded: list[str] = []
         self._forfeited: dict[str, int] = {}
         self.round = 1
@@ -205,13 +210,13 @@ class ClockAuction:
         return self.status != "open"
 
     def start_prices(self) -> dict[str, int]:
-        return dict(zip(self._ids, self._start, strict=True))
+        return self._start_prices.copy()
 
     def clock_prices(self) -> dict[str, int]:
-        return dict(zip(self._ids, self._clock, strict=True))
+        return dict(zip(self._ids, self._clock))  # noqa: B905
 
     def processed(self, bidder: str) -> dict[str, int]:
-        return dict(zip(self._ids, self._processed[bidder], strict=True))
+        return dict(zip(self._ids, self._processed[bidder]))  # noqa: B905
 
     def round_prices(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(start-of-round prices, clock prices) in scenario band order."""
@@ -223,11 +228,11 @@ class ClockAuction:
 
     def price_history(self) -> dict[str, tuple[int, ...]]:
         """Posted price per band after each round so far."""
-        return dict(zip(self._ids, self._price_history, strict=True))
+        return dict(zip(self._ids, self._price_history))  # noqa: B905
 
     def demand_history(self) -> dict[str, tuple[int, ...]]:
         """Aggregate demand per band after each round so far (not every bidder may see it)."""
-        return dict(zip(self._ids, self._demand_history, strict=True))
+        return dict(zip(self._ids, self._demand_history))  # noqa: B905
 
     def eligibility(self, bidder: str) -> int | None:
         return self._eligibility[bidder]
@@ -255,13 +260,17 @@ class ClockAuction:
 
     def check(self, bidder: str, bids: Mapping[str, Bid], *, accept_penalty: bool = False) -> list[Refusal]:
         """Every reason the rules would refuse these bids now (empty: they would be accepted)."""
-        if bidder not in self._processed:
+        processed = self._processed.get(bidder)
+        if processed is None:
             return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} is not a bidder in this auction ({', '.join(self.bidders)})")]
-        if self.finished:
+        if self.status != "open":
             return [Refusal(RULE_NOT_BIDDING, None, f"the allocation stage has {self.status}; no more bids")]
         if bidder in self._excluded:
             return [Refusal(RULE_NOT_BIDDING, None, f"{bidder} was excluded from the auction and cannot bid")]
-        return check_bids(self.scenario, self._limits[bidder], self.terms(bidder), bids, accept_penalty=accept_penalty)
+        # The terms as terms() gives them, built without the named tuple's Python __new__, on the processed list
+        # itself (check_bids only reads it and keeps nothing): every submission is checked.
+        terms = _new_tuple(RoundTerms, (self.round, self._start, self._clock, processed, self._eligibility[bidder]))
+        return check_bids(self.scenario, self._limits[bidder], terms, bids, accept_penalty=accept_penalty)
 
     def submit(self, bidder: str, bids: Mapping[str, Bid] | Sequence[Bid], *, accept_penalty: bool = False) -> None:
         """Enter a bidder's bids for this round, replacing its earlier ones.
@@ -279,116 +288,129 @@ class ClockAuction:
         if refusals:
             raise BidRefused(bidder, self.round, refusals)
         # A price point only matters for a change; keep maintain bids without one (as_map is this call's own copy).
+        # The changes are queued here, in the loop that looks at every bid anyway, as close_round processes them:
+        # in band order, with their price point (the prices stay as they are until the round closes).
         processed = self._processed[bidder]
+        index = self._index
+        start, clock = self._start, self._clock
+        changes: list[_Change] = []
         for band_id, bid in as_map.items():
-            if (bid.price_usd is not None or bid.band != band_id) and bid.lots == processed[self._index[band_id]]:
-                as_map[band_id] = Bid(band_id, bid.lots)
-        self._submissions[bidder] = (as_map, accept_penalty)
+            k = index[band_id]
+            lots = bid.lots
+            now = processed[k]
+            if lots == now:
+                if bid.price_usd is not None or bid.band != band_id:
+                    as_map[band_id] = Bid(band_id, lots)
+                continue
+            price = bid.price_usd if bid.price_usd is not None else clock[k]
+            # Exact fractions, built only for interior prices (the hot path sees mostly ends).
+            above, span = price - start[k], clock[k] - start[k]
+            key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
+            changes.append([key, 0, bidder, k, lots, price, lots > now, False])
+        if len(changes) > 1:
+            changes.sort(key=_BAND_ORDER)
+        self._submissions[bidder] = (as_map, accept_penalty, changes)
 
     # ------------------------------------------------------------ processing
 
     def close_round(self) -> RoundResult:
         """Process the round's bids, post prices, update eligibility, and end, halt or open the next round."""
-        if self.finished:
+        if self.status != "open":
             raise RuntimeError(f"the allocation stage has {self.status}")
         scenario = self.scenario
-        n_bands = len(self._bands)
+        rules = scenario.rules
+        ids = self._ids
+        index = self._index
+        start, clock = self._start, self._clock
+        processed = self._processed
+        submissions = self._submissions
+        excluded = self._excluded
+        first_round = self.round == 1
         bids_logged: dict[str, dict[str, Bid]] = {}
         accepted_penalty: list[str] = []
         newly_excluded: list[str] = []
         changes: list[_Change] = []
         for bidder in self.bidders:
-            if bidder in self._excluded:
+            if bidder in excluded:
                 continue
-            bids, penalty = self._submissions.get(bidder, ({}, False))
+            bids, penalty, queued = submissions.get(bidder) or ({}, False, ())
             bids_logged[bidder] = dict(sorted(bids.items())) if len(bids) > 1 else bids  # the round's own dict
             if penalty:
                 accepted_penalty.append(bidder)
-            current = self._processed[bidder]
-            if self.round == 1:
+            current = processed[bidder]
+            # Submitted bids without the penalty passed the obligation check at entry, on this same bundle.
+            if first_round and (penalty or bidder not in submissions):
                 target = list(current)
                 for band_id, bid in bids.items():
-                    target[self._index[band_id]] = bid.lots
-                if not meets_obligation(scenario, self._limits[bidder].bidder, target, self._index):
+                    target[index[band_id]] = bid.lots
+                if not meets_obligation(scenario, self._limits[bidder].bidder, target, index):
                     # The bid counts as zero, the deposit is forfeited, the bidder is out.
-                    self._excluded.append(bidder)
-                    self._forfeited[bidder] = scenario.rules.deposit_usd
+                    excluded.append(bidder)
+                    self._forfeited[bidder] = rules.deposit_usd
                     self._eligibility[bidder] = 0
                     newly_excluded.append(bidder)
                     continue
-            # The bidder's changes in band order (only named bands can change).
-            named = [(self._index[band_id], bid) for band_id, bid in bids.items()]
-            if len(named) > 1:
-                named.sort(key=itemgetter(0))
-            for k, bid in named:
-                lots = bid.lots
-                if lots != current[k]:
-                    price = bid.price_usd if bid.price_usd is not None else self._clock[k]
-                    # Exact fractions, built only for interior prices (the hot path sees mostly ends).
-                    above, span = price - self._start[k], self._clock[k] - self._start[k]
-                    key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
-                    changes.append(_Change(bidder, k, lots, price, key, 0, lots > current[k]))
+            changes += queued
         # A permutation of 0 or 1 items draws nothing from the generator, so it is skipped.
         if len(changes) > 1:
             # Generator.shuffle of a list draws exactly what permutation(n) draws (same Fisher-Yates), and
             # costs 1 us instead of 3 (benchmarks/rl.py closes a round per step).
             ties = list(range(len(changes)))
             self._rng.shuffle(ties)
-            for change, tie in zip(changes, ties, strict=True):
-                change.tie = tie
-            changes.sort(key=_QUEUE_ORDER)
+            for change, tie in zip(changes, ties):  # noqa: B905
+                change[_TIE] = tie
+            changes.sort()  # price point, then tie-break
 
-        demand = list(map(sum, zip(*[self._processed[b] for b in self.bidders], strict=True)))
-        decrease_prices: list[list[int]] = [[] for _ in range(n_bands)]
+        demand = self._demand  # carried from round to round: only processing moves it
+        decrease_prices: list[list[int]] = [[] for _ in ids]
         steps, unapplied = self._process(changes, demand, decrease_prices)
 
-        posted = [
-            posted_price(self._start[k], self._clock[k], self._supply[k], demand[k], decrease_prices[k])
-            for k in range(n_bands)
-        ]
-        requirement = scenario.rules.activity_requirement_percent
+        supply = self._supply
+        posted = list(map(posted_price, start, clock, supply, demand, decrease_prices))
+        requirement = rules.activity_requirement_percent
+        eligibility = self._eligibility
         for bidder in self.bidders:
-            if bidder in self._excluded:
+            if bidder in excluded:
                 continue
-            activity = self._limits[bidder].bundle_points(self._processed[bidder])
-            earned = activity * 100 // requirement
-            old = self._eligibility[bidder]
-            self._eligibility[bidder] = earned if old is None else min(old, earned)
+            earned = sum(map(mul, processed[bidder], self._limits[bidder].points)) * 100 // requirement  # bundle_points
+            old = eligibility[bidder]
+            eligibility[bidder] = earned if old is None else min(old, earned)
 
+        posted_prices = dict(zip(ids, posted))  # noqa: B905
         result = RoundResult(  # positional, in field order (keywords cost more than the rest of the call)
             self.round,
-            self.start_prices(),
-            self.clock_prices(),
+            self._start_prices.copy(),  # start prices: last round's posted prices (a copy costs a tenth of a build)
+            dict(zip(ids, clock)),  # noqa: B905 (clock prices)
             bids_logged,
             tuple(accepted_penalty),
             tuple(steps),
             tuple(unapplied),
-            {b: dict(zip(self._ids, self._processed[b], strict=True)) for b in self.bidders},  # processed
-            dict(zip(self._ids, demand, strict=True)),  # aggregate demand
-            dict(zip(self._ids, posted, strict=True)),  # posted prices
-            dict(self._eligibility),
+            {b: dict(zip(ids, processed[b])) for b in self.bidders},  # noqa: B905 (processed)
+            dict(zip(ids, demand)),  # noqa: B905 (aggregate demand)
+            posted_prices,
+            dict(eligibility),
             tuple(newly_excluded),
         )
         self.history.append(result)
-        for k in range(n_bands):
-            self._price_history[k] += (posted[k],)
-            self._demand_history[k] += (demand[k],)
+        price_history, demand_history = self._price_history, self._demand_history
+        for k, price in enumerate(posted):
+            price_history[k] += (price,)
+            demand_history[k] += (demand[k],)
         self._submissions = {}
         self.derived = {}
 
-        excess = [demand[k] > self._supply[k] for k in range(n_bands)]
+        excess = [d > s for d, s in zip(demand, supply)]  # noqa: B905
         self._start = tuple(posted)
+        self._start_prices = posted_prices.copy()  # the engine's own: the record's dict is the caller's
         if not any(excess):
             self.status = "ended"
             self._clock = self._start
-        elif self.round >= scenario.rules.max_rounds:
+        elif self.round >= rules.max_rounds:
             self.status = "halted"
             self._clock = self._start
         else:
-            rules = scenario.rules
-            self._clock = tuple(
-                [next_clock_price(posted[k], excess[k], rules.increment_bp, rules.price_step_usd) for k in range(n_bands)]
-            )
+            increment, step = rules.increment_bp, rules.price_step_usd
+            self._clock = tuple([next_clock_price(p, e, increment, step) for p, e in zip(posted, excess)])  # noqa: B905
             self.round += 1
         return result
 
@@ -406,88 +428,91 @@ class ClockAuction:
         with a full re-test; only the futile tests are skipped.
         """
         steps: list[ProcessingStep] = []
+        # The test and application of one change, inline with the state in locals: a dozen tests a round
+        # (benchmarks/rl.py), where a method call and its attribute lookups cost more than the arithmetic.
+        processed = self._processed
+        limits = self._limits
+        eligibility = self._eligibility
+        supply = self._supply
+        ids = self._ids
+        # Per band, whether it is at reserve with no excess demand: there a decrease may leave lots unsold.
+        at_reserve = [c == s == r for c, s, r in zip(self._clock, self._start, self._reserve)]  # noqa: B905
         i = 0
         stuck = 0  # how many changes are stuck: the wake-up scan is skipped when none is (benchmarks/rl.py)
         while i < len(queue):
             change = queue[i]
-            if change.stuck:
+            _, _, bidder, k, target, price, increase, stuck_now = change
+            if stuck_now:
                 i += 1
                 continue
-            if not self._apply(change, demand, decrease_prices, steps):
-                change.stuck = True
+            bundle = processed[bidder]
+            current = bundle[k]
+            if target < current:
+                room = current - target
+                if not at_reserve[k]:
+                    excess = demand[k] - supply[k]
+                    if excess < room:
+                        room = excess
+                if room > 0:
+                    bundle[k] = current - room
+                    demand[k] -= room
+                    decrease_prices[k].append(price)
+            else:
+                room = limits[bidder].max_increase(bundle, k, eligibility[bidder])[0]
+                if room > target - current:
+                    room = target - current
+                if room > 0:
+                    bundle[k] = current + room
+                    demand[k] += room
+            if room <= 0:
+                change[_STUCK] = True
                 stuck += 1
                 i += 1
                 continue
-            if self._processed[change.bidder][change.k] == change.target:
+            steps.append(_new_tuple(ProcessingStep, (bidder, ids[k], current, bundle[k], target, price)))
+            if bundle[k] == target:
                 del queue[i]
             if stuck:
                 for other in queue:
-                    if other.stuck and (
-                        (change.increase and not other.increase and other.k == change.k)
-                        or (not change.increase and other.increase and other.bidder == change.bidder)
+                    if other[_STUCK] and (
+                        (increase and not other[_INCREASE] and other[_K] == k)
+                        or (not increase and other[_INCREASE] and other[_BIDDER] == bidder)
                     ):
-                        other.stuck = False
+                        other[_STUCK] = False
                         stuck -= 1
             i = 0
         return steps, [self._why_unapplied(c, demand) for c in queue]
 
-    def _apply(
-        self, change: _Change, demand: list[int], decrease_prices: list[list[int]], steps: list[ProcessingStep]
-    ) -> int:
-        k = change.k
-        bundle = self._processed[change.bidder]
-        current = bundle[k]
-        if change.target < current:
-            wanted = current - change.target
-            if self._clock[k] == self._start[k] == self._reserve[k]:
-                room = wanted  # at reserve with no excess demand: unsold lots are allowed
-            else:
-                room = min(wanted, max(0, demand[k] - self._supply[k]))
-            if room <= 0:
-                return 0
-            bundle[k] = current - room
-            demand[k] -= room
-            decrease_prices[k].append(change.price)
-        else:
-            room, _ = self._limits[change.bidder].max_increase(bundle, k, self._eligibility[change.bidder])
-            room = min(room, change.target - current)
-            if room <= 0:
-                return 0
-            bundle[k] = current + room
-            demand[k] += room
-        steps.append(_new_tuple(ProcessingStep, (change.bidder, self._ids[k], current, bundle[k], change.target, change.price)))
-        return room
-
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:
-        k = change.k
+        _, _, bidder, k, target, price, _, _ = change
         band = self._bands[k]
-        have = self._processed[change.bidder][k]
-        if change.target < have:
+        have = self._processed[bidder][k]
+        if target < have:
             rule = RULE_NO_EXCESS_SUPPLY
             message = (
-                f"{band.id} MHz: decrease to {change.target} lots applied only down to {have}: aggregate demand "
+                f"{band.id} MHz: decrease to {target} lots applied only down to {have}: aggregate demand "
                 f"is {demand[k]} lots against a supply of {band.lots}, and demand may not fall below supply at a "
                 f"price above reserve"
             )
         else:
-            _, rule = self._limits[change.bidder].max_increase(
-                self._processed[change.bidder], k, self._eligibility[change.bidder]
+            _, rule = self._limits[bidder].max_increase(
+                self._processed[bidder], k, self._eligibility[bidder]
             )
-            limits = self._limits[change.bidder]
+            limits = self._limits[bidder]
             if rule == "activity":
                 detail = (
-                    f"processed bundle uses {limits.bundle_points(self._processed[change.bidder]):,} of "
-                    f"{self._eligibility[change.bidder]:,} eligibility points"
+                    f"processed bundle uses {limits.bundle_points(self._processed[bidder]):,} of "
+                    f"{self._eligibility[bidder]:,} eligibility points"
                 )
             else:
-                usage = limits.usage(self._processed[change.bidder]).headroom()
+                usage = limits.usage(self._processed[bidder]).headroom()
                 key = "overall" if rule == "overall cap" else ("low band" if rule == "low-band cap" else band.id)
                 detail = f"{rule} headroom is {usage.get(key, 0) / 10:g} MHz"
             message = (
-                f"{band.id} MHz: increase to {change.target} lots at {fmt_usd_exact(change.price)} applied only up "
+                f"{band.id} MHz: increase to {target} lots at {fmt_usd_exact(price)} applied only up "
                 f"to {have}: {detail}"
             )
-        return Unapplied(change.bidder, band.id, change.target, have, change.price, rule, message)
+        return _new_tuple(Unapplied, (bidder, band.id, target, have, price, rule, message))
 
     # ------------------------------------------------------------ outcome
 
@@ -495,23 +520,23 @@ class ClockAuction:
         """The final allocation and payments; only once the stage has ended or halted."""
         if not self.finished:
             raise RuntimeError("the allocation stage is still open")
-        last = self.history[-1] if self.history else None
-        excess = last.excess(self.scenario) if last else {b.id: False for b in self._bands}
-        allocated = {b.id: not excess[b.id] for b in self._bands}
-        prices = {b.id: self._start[k] for k, b in enumerate(self._bands)}
+        ids = self._ids
+        # The last round's aggregate demand is the carried one: a band still over-demanded was not allocated.
+        allocated = [d <= s for d, s in zip(self._demand, self._supply)]  # noqa: B905
+        prices = self._start
         lots: dict[str, dict[str, int]] = {}
         payments: dict[str, int] = {}
         for bidder in self.bidders:
-            won = {b.id: (self._processed[bidder][k] if allocated[b.id] else 0) for k, b in enumerate(self._bands)}
-            lots[bidder] = won
-            payments[bidder] = sum(won[b.id] * prices[b.id] for b in self._bands)
+            won = [q if a else 0 for q, a in zip(self._processed[bidder], allocated)]  # noqa: B905
+            lots[bidder] = dict(zip(ids, won))  # noqa: B905
+            payments[bidder] = sum(map(mul, won, prices))
         return AllocationOutcome(
-            status="ended" if self.status == "ended" else "halted",
-            rounds=len(self.history),
-            prices=prices,
-            allocated=allocated,
-            lots=lots,
-            payments=payments,
-            excluded=tuple(self._excluded),
-            forfeited_deposits=dict(self._forfeited),
+            "ended" if self.status == "ended" else "halted",
+            len(self.history),
+            dict(zip(ids, prices)),  # noqa: B905
+            dict(zip(ids, allocated)),  # noqa: B905
+            lots,
+            payments,
+            tuple(self._excluded),
+            dict(self._forfeited),
         )
