@@ -127,7 +127,7 @@ class Episode:
             "refusals": [r.message for r in refusals] if refusals else [],  # no comprehension frame when accepted
             "refused_rules": sorted({r.rule for r in refusals}) if refusals else [],
             "fallback": fallback,
-            "bid": dict(zip(encoder.band_ids, bundle, strict=True)),
+            "bid": dict(zip(encoder.band_ids, bundle)),  # noqa: B905 (strict= costs 0.5 us a zip; same length by construction)
         }
 
     def close_round(self) -> RoundResult:
