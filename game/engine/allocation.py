@@ -24,7 +24,6 @@ from game.engine.rules import (
     RoundTerms,
     check_bids,
     limits_for,
-    meets_obligation,
 )
 from game.engine.streams import stream
 from game.scenario import Scenario
@@ -343,7 +342,7 @@ class ClockAuction:
                 target = list(current)
                 for band_id, bid in bids.items():
                     target[index[band_id]] = bid.lots
-                if not meets_obligation(scenario, self._limits[bidder].bidder, target, index):
+                if not self._limits[bidder].meets_obligation(target):
                     # The bid counts as zero, the deposit is forfeited, the bidder is out.
                     excluded.append(bidder)
                     self._forfeited[bidder] = rules.deposit_usd
@@ -372,7 +371,7 @@ class ClockAuction:
         for bidder in self.bidders:
             if bidder in excluded:
                 continue
-            earned = sum(map(mul, processed[bidder], self._limits[bidder].points)) * 100 // requirement  # bundle_points
+            earned = self._limits[bidder].bundle_points(processed[bidder]) * 100 // requirement
             old = eligibility[bidder]
             eligibility[bidder] = earned if old is None else min(old, earned)
 

@@ -122,6 +122,14 @@ class BidderLimits:
         )
         """(position, least lots) of each band of the bidder's round-1 obligation (none if it does not apply)."""
 
+    def meets_obligation(self, bundle: Sequence[int]) -> bool:
+        """Whether ``bundle`` (lots per band) meets the bidder's round-1 obligation (always, if none applies);
+        :func:`obligation_refusals` says why not."""
+        for k, need in self.obligation_lots:  # noqa: SIM110 (a loop, as in within_caps: every round-1 bid check)
+            if bundle[k] < need:
+                return False
+        return True
+
     def usage(self, bundle: Sequence[int]) -> CapUsage:
         overall = self.overall_base
         low = self.low_base
@@ -355,7 +363,7 @@ def check_bids(
     if not limits.within_caps(bundle):  # cap_refusals' own test first: one call fewer for the usual bundle
         refusals.extend(limits.cap_refusals(bundle))
     if terms.eligibility is not None:
-        pts = sum(map(mul, bundle, limits.points))  # bundle_points without its call (every bid check)
+        pts = limits.bundle_points(bundle)
         if pts > terms.eligibility:
             refusals.append(
                 Refusal(
@@ -365,15 +373,10 @@ def check_bids(
                     f"eligibility of {terms.eligibility:,} points",
                 )
             )
-    if terms.round == 1 and not accept_penalty:
-        # The precomputed obligation answers the usual case, a bundle that meets it, without building anything.
-        short = limits.scenario is not scenario
-        for k, need in limits.obligation_lots:
-            if bundle[k] < need:
-                short = True
-                break
-        if short:
-            refusals.extend(obligation_refusals(scenario, limits.bidder, bundle, index))
+    # The limits' precomputed obligation answers the usual case, a bundle that meets it, without building anything
+    # (limits of another scenario object: the sentences are worked out from this one).
+    if terms.round == 1 and not accept_penalty and (limits.scenario is not scenario or not limits.meets_obligation(bundle)):
+        refusals.extend(obligation_refusals(scenario, limits.bidder, bundle, index))
     return refusals
 
 
@@ -403,9 +406,3 @@ def obligation_refusals(
                 )
             )
     return refusals
-
-
-def meets_obligation(
-    scenario: Scenario, bidder: BidderProfile, bundle: Sequence[int], index: Mapping[str, int] | None = None
-) -> bool:
-    return not obligation_refusals(scenario, bidder, bundle, index)
