@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 
 from game.economics.values import draw_valuations, value_model
-from game.scenario import load_scenario, parse_scenario
-from game.scenario import value_params as values_module
+from game.scenario import load_scenario, memo, parse_scenario
 
 PAKISTAN = "pakistan-2026"
 
@@ -23,7 +22,7 @@ def test_cached_model_draws_the_same_values_as_a_fresh_read() -> None:
     s = load_scenario(PAKISTAN)
     bidders = list(s.bidder_ids)
     for seed in range(25):
-        values_module._MODELS.clear()
+        memo.clear()
         fresh = draw_valuations(s, bidders, seed)
         cached = draw_valuations(s, bidders, seed)
         assert cached == fresh

@@ -14,6 +14,7 @@ from operator import mul
 from typing import NamedTuple
 
 from game.scenario import BidderProfile, Scenario
+from game.scenario.memo import per_scenario
 from game.scenario.units import Tenths, fmt_mhz, fmt_usd_exact
 
 # Rule names, as a refusal reports them.
@@ -270,24 +271,20 @@ class BidderLimits:
         return rooms
 
 
-# Limits by scenario object and bidder id. The engine and every scripted agent
-# of an auction need the same arithmetic, and building it cost more than a
-# round's bid checks; a scenario is not hashable, so it is keyed by identity
-# and kept beside its entry (its id cannot be reused while the entry lives).
-_LIMITS: dict[int, tuple[Scenario, dict[str, BidderLimits]]] = {}
-_LIMITS_KEPT = 16
+def _no_limits_yet(_: Scenario) -> dict[str, BidderLimits]:
+    return {}
 
 
 def limits_for(scenario: Scenario, bidder_id: str) -> BidderLimits:
-    """The (shared, never modified) :class:`BidderLimits` of a bidder of ``scenario``."""
-    entry = _LIMITS.get(id(scenario))
-    if entry is None or entry[0] is not scenario:
-        if len(_LIMITS) >= _LIMITS_KEPT:
-            _LIMITS.clear()
-        entry = _LIMITS[id(scenario)] = (scenario, {})
-    limits = entry[1].get(bidder_id)
+    """The (shared, never modified) :class:`BidderLimits` of a bidder of ``scenario``.
+
+    Kept per scenario object: the engine and every scripted agent of an auction need the same arithmetic, and
+    building it cost more than a round's bid checks.
+    """
+    kept = per_scenario(scenario, "bidder limits", _no_limits_yet)
+    limits = kept.get(bidder_id)
     if limits is None:
-        limits = entry[1][bidder_id] = BidderLimits(scenario, scenario.bidder(bidder_id))
+        limits = kept[bidder_id] = BidderLimits(scenario, scenario.bidder(bidder_id))
     return limits
 
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from game.engine.allocation import ClockAuction, RoundResult, Unapplied
 from game.engine.rules import BidderLimits, RoundTerms, obligation_refusals
 from game.scenario import Scenario
+from game.scenario.memo import per_scenario
 from game.scenario.units import Tenths
 
 
@@ -166,25 +167,21 @@ _SHARED = "view"
 
 
 _BandFacts = tuple[tuple[tuple[str, int, Tenths, int, int], ...], tuple[str, ...], tuple[int, ...]]
-_BAND_FACTS: dict[int, tuple[Scenario, _BandFacts]] = {}
-"""Per scenario (by id, the scenario kept beside to tell a reused id): each band's fixed BandView fields (id, lots,
-lot size, reserve, points), the band ids and the lots: worked out once, not every round."""
 
 
 def _band_facts(scenario: Scenario) -> _BandFacts:
-    kept = _BAND_FACTS.get(id(scenario))
-    if kept is not None and kept[0] is scenario:
-        return kept[1]
-    if len(_BAND_FACTS) >= 64:  # scenarios built on the fly (tests) must not pile up
-        _BAND_FACTS.clear()
+    """Each band's fixed BandView fields (id, lots, lot size, reserve, points), the band ids and the lots: worked out
+    once per scenario, not every round."""
+    return per_scenario(scenario, "view band facts", _read_band_facts)
+
+
+def _read_band_facts(scenario: Scenario) -> _BandFacts:
     bands = scenario.bands
-    facts = (
+    return (
         tuple((b.id, b.lots, b.lot_tenths, b.reserve_usd, b.eligibility_points) for b in bands),
         tuple(b.id for b in bands),
         tuple(b.lots for b in bands),
     )
-    _BAND_FACTS[id(scenario)] = (scenario, facts)
-    return facts
 
 
 def _round_shared(auction: ClockAuction) -> _RoundShared:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from game.scenario import schema
 from game.scenario.checked import key_text, quote
+from game.scenario.memo import per_scenario
 from game.scenario.model import Band, BidderProfile, Problems, Scenario, ScenarioError
 
 KHz = int
@@ -235,23 +236,17 @@ def _read_band(
     )
 
 
-_freq_cache: dict[int, tuple[Scenario, dict[str, BandFrequencies]]] = {}
-
-
 def frequencies(scenario: Scenario) -> dict[str, BandFrequencies]:
-    """The band frequencies a scenario gives (bands without an entry are absent)."""
-    cached = _freq_cache.get(id(scenario))
-    # Holding the scenario in the cache keeps its id from being reused by another object.
-    if cached is not None and cached[0] is scenario:
-        return cached[1]
+    """The band frequencies a scenario gives (bands without an entry are absent); kept per scenario object."""
+    return per_scenario(scenario, "band frequencies", _read_frequencies)
+
+
+def _read_frequencies(scenario: Scenario) -> dict[str, BandFrequencies]:
     r = Problems()
     plan = scenario.file.band_plan if scenario.file is not None else None
     result = read_band_plan(r, plan, scenario.bands, scenario.bidders)
     if r:
         raise ScenarioError(scenario.source_path, list(r))
-    if len(_freq_cache) > 64:
-        _freq_cache.clear()
-    _freq_cache[id(scenario)] = (scenario, result)
     return result
 
 

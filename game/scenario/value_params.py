@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import get_args
 
 from game.scenario.checked import key_text
+from game.scenario.memo import per_scenario
 from game.scenario.model import Band, Problems, Scenario
 from game.scenario.schema import BandValues, Market, Profile, Shape, Values
 
@@ -198,25 +199,13 @@ def with_market(scenario: Scenario, market: str | None) -> Scenario:
     return dataclasses.replace(scenario, file=scenario.file.model_copy(update={"values": merged}))
 
 
-# Parsed value models by scenario object. Every auction of a tournament or
-# benchmark draws values from the same scenario, and re-reading its [values]
-# section each time cost as much as drawing the values. Keyed by identity (a
-# Scenario holds dicts, so it is not hashable); the scenario itself is kept
-# beside its model, so an id is never reused while its entry lives.
-_MODELS: dict[int, tuple[Scenario, ValueModel]] = {}
-_MODELS_KEPT = 16
-
-
 def value_model(scenario: Scenario) -> ValueModel:
-    """The scenario's value model: its ``[values]`` section over the built-in defaults (cached, read-only)."""
-    hit = _MODELS.get(id(scenario))
-    if hit is not None and hit[0] is scenario:
-        return hit[1]
-    model = _read_value_model(scenario)
-    if len(_MODELS) >= _MODELS_KEPT:
-        _MODELS.clear()
-    _MODELS[id(scenario)] = (scenario, model)
-    return model
+    """The scenario's value model: its ``[values]`` section over the built-in defaults (cached, read-only).
+
+    Kept per scenario object: every auction of a tournament or benchmark draws values from the same scenario, and
+    re-reading its [values] section each time cost as much as drawing the values.
+    """
+    return per_scenario(scenario, "value model", _read_value_model)
 
 
 def _band_params(band_id: str, t: BandValues) -> BandValueParams:
