@@ -16,7 +16,7 @@ Give several source trees to compare them on the same workload (each is put
 first on ``sys.path``; the workload must play the same auctions under each,
 which holds for changes that keep results byte-identical)::
 
-    python benchmarks/rl_instructions.py [--steps 1000] [TREE ...]   # default: this checkout
+    python benchmarks/rl_instructions.py [--steps 1000] [--resets] [TREE ...]   # default: this checkout
 
 Needs ``valgrind`` on the PATH; takes about a minute per tree (trees run two
 at a time). ``PYTHONHASHSEED`` is fixed so that string hashing, and with it
@@ -69,8 +69,9 @@ def record(root: Path, steps: int, seed: int, out: Path) -> int:
     return len(episodes)
 
 
-def replay(root: Path, workload: Path, with_steps: bool) -> None:
-    """The counted program: every episode's reset, and (with_steps) its steps."""
+def replay(root: Path, workload: Path, mode: str) -> None:
+    """The counted program after the warm-up: every episode's reset and steps ("steps"), its reset only ("resets"),
+    or nothing ("none")."""
     sys.path.insert(0, str(root))
     import numpy as np
 
@@ -83,18 +84,20 @@ def replay(root: Path, workload: Path, with_steps: bool) -> None:
         env.reset(seed=auction_seed)
         for step in actions:
             env.step(step)
+    if mode == "none":
+        return
     for auction_seed, actions in prepared:
         env.reset(seed=auction_seed)
-        if with_steps:
+        if mode == "steps":
             for step in actions:
                 env.step(step)
 
 
-def instructions(root: Path, workload: Path, with_steps: bool) -> int:
+def instructions(root: Path, workload: Path, mode: str) -> int:
     env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        sys.executable, __file__, "--replay", str(root), str(workload), "1" if with_steps else "0",
+        sys.executable, __file__, "--replay", str(root), str(workload), mode,
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -103,18 +106,22 @@ def instructions(root: Path, workload: Path, with_steps: bool) -> int:
     return int(found.group(1))
 
 
-def per_step(root: Path, workload: Path, steps: int) -> float:
-    return (instructions(root, workload, True) - instructions(root, workload, False)) / steps
+def per_step(root: Path, workload: Path, steps: int, episodes: int, resets: bool) -> tuple[float, float | None]:
+    """(instructions a step, instructions a reset or None when not asked)."""
+    with_resets = instructions(root, workload, "resets")
+    step = (instructions(root, workload, "steps") - with_resets) / steps
+    return step, (with_resets - instructions(root, workload, "none")) / episodes if resets else None
 
 
 def main() -> int:
     if len(sys.argv) == 5 and sys.argv[1] == "--replay":
-        replay(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4] == "1")
+        replay(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trees", nargs="*", type=Path, help="source trees to compare (default: this checkout)")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--resets", action="store_true", help="also count the instructions of a reset (a third run)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -123,17 +130,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         workload = Path(tmp) / "workload.pickle"
         # Recorded in a child process with the first tree, so that this process imports no tree of its own.
-        subprocess.run(
+        recorded = subprocess.run(
             [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); import rl_instructions as r; "
              f"print(r.record(__import__('pathlib').Path({str(trees[0])!r}), {args.steps}, {args.seed}, "
              f"__import__('pathlib').Path({str(workload)!r})))"],
-            check=True, stdout=subprocess.DEVNULL,
+            check=True, stdout=subprocess.PIPE, text=True,
         )
+        episodes = int(recorded.stdout.split()[-1])
         with ThreadPoolExecutor(max_workers=2) as pool:
-            counts = list(pool.map(lambda t: per_step(t, workload, args.steps), trees))
-    first = counts[0]
-    for tree, count in zip(trees, counts, strict=True):
-        print(f"{tree}: {count:,.0f} instructions a step ({count / first:.3f} of the first)")
+            counts = list(pool.map(lambda t: per_step(t, workload, args.steps, episodes, args.resets), trees))
+    first, first_reset = counts[0]
+    for tree, (count, reset) in zip(trees, counts, strict=True):
+        line = f"{tree}: {count:,.0f} instructions a step ({count / first:.3f} of the first)"
+        if reset is not None and first_reset:
+            line += f"; {reset:,.0f} a reset ({reset / first_reset:.3f})"
+        print(line)
     return 0
 
 
