@@ -111,14 +111,15 @@ class AllocationOutcome:
 
 
 _Change = list[Any]
-"""A queued change: ``[key, tie, bidder, k, target, price, increase, stuck]``, indexed by the names below.
+"""A queued change: ``[key, tie, bidder, k, target, price, increase, stuck, decreasing]``, indexed by the names below.
 
 ``key`` is the price point's place between the start and the clock price, ``tie`` the seeded tie-break, ``k`` the
 band's position, ``target`` the lots bid, ``stuck`` whether it failed its last test with nothing it depends on
-changed since. A list, not a dataclass: a list display costs a quarter of an instance's ``__init__`` (callgrind:
+changed since, ``decreasing`` a one-item list shared by the bidder's changes: how many of its decreases are not
+yet fully applied. A list, not a dataclass: a list display costs a quarter of an instance's ``__init__`` (callgrind:
 about 2k instructions less a change, a dozen changes a round in benchmarks/rl.py), and the queue sorts as plain
 lists: by key, then by the (distinct) tie-break, so no later field is ever compared."""
-_KEY, _TIE, _BIDDER, _K, _TARGET, _PRICE, _INCREASE, _STUCK = range(8)
+_KEY, _TIE, _BIDDER, _K, _TARGET, _PRICE, _INCREASE, _STUCK, _DECREASING = range(9)
 
 _BAND_ORDER = itemgetter(_K)
 
@@ -307,6 +308,7 @@ class ClockAuction:
         index = self._index
         start, clock = self._start, self._clock
         changes: list[_Change] = []
+        decreasing = [0]
         for band_id, bid in as_map.items():
             k = index[band_id]
             lots = bid.lots
@@ -315,11 +317,19 @@ class ClockAuction:
                 if bid.price_usd is not None or bid.band != band_id:
                     as_map[band_id] = Bid(band_id, lots)
                 continue
-            price = bid.price_usd if bid.price_usd is not None else clock[k]
-            # Exact fractions, built only for interior prices (the hot path sees mostly ends).
-            above, span = price - start[k], clock[k] - start[k]
-            key: Fraction | int = 0 if above == 0 else (1 if above == span else Fraction(above, span))
-            changes.append([key, 0, bidder, k, lots, price, lots > now, False])
+            price = bid.price_usd
+            key: Fraction | int
+            if price is None:  # the clock price (every change of benchmarks/rl.py): its key without the arithmetic
+                price = clock[k]
+                key = 0 if price == start[k] else 1
+            else:
+                # Exact fractions, built only for interior prices (the hot path sees mostly ends).
+                above, span = price - start[k], clock[k] - start[k]
+                key = 0 if above == 0 else (1 if above == span else Fraction(above, span))
+            increase = lots > now
+            if not increase:
+                decreasing[0] += 1
+            changes.append([key, 0, bidder, k, lots, price, increase, False, decreasing])
         if len(changes) > 1:
             changes.sort(key=_BAND_ORDER)
         self._submissions[bidder] = (as_map, accept_penalty, changes)
@@ -440,6 +450,13 @@ class ClockAuction:
         bidder's processed demand (room frees only when that bidder's
         decrease applies). The first change that *can* apply is the same as
         with a full re-test; only the futile tests are skipped.
+
+        An increase of a bidder none of whose decreases is still pending
+        applies in full without asking ``max_increase``: every band of its
+        processed demand is then at most its bid (decreases done, increases
+        not above their targets, the rest maintained), and the bid bundle
+        passed the caps and the activity rule at entry, which are monotone
+        in the bundle; so the room is at least the change.
         """
         steps: list[ProcessingStep] = []
         # The test and application of one change, inline with the state in locals: a dozen tests a round
@@ -449,21 +466,21 @@ class ClockAuction:
         eligibility = self._eligibility
         supply = self._supply
         ids = self._ids
-        # Per band, whether it is at reserve with no excess demand: there a decrease may leave lots unsold.
-        at_reserve = [c == s == r for c, s, r in zip(self._clock, self._start, self._reserve)]  # noqa: B905
+        clock, start, reserve = self._clock, self._start, self._reserve
         i = 0
         stuck = 0  # how many changes are stuck: the wake-up scan is skipped when none is (benchmarks/rl.py)
         while i < len(queue):
             change = queue[i]
-            _, _, bidder, k, target, price, increase, stuck_now = change
+            _, _, bidder, k, target, price, increase, stuck_now, decreasing = change
             if stuck_now:
                 i += 1
                 continue
             bundle = processed[bidder]
             current = bundle[k]
-            if target < current:
+            if not increase:
                 room = current - target
-                if not at_reserve[k]:
+                # At reserve with no excess demand (clock = start = reserve), a decrease may leave lots unsold.
+                if not clock[k] == start[k] == reserve[k]:
                     excess = demand[k] - supply[k]
                     if excess < room:
                         room = excess
@@ -471,13 +488,17 @@ class ClockAuction:
                     bundle[k] = current - room
                     demand[k] -= room
                     decrease_prices[k].append(price)
-            else:
+            elif decreasing[0]:
                 room = limits[bidder].max_increase(bundle, k, eligibility[bidder])[0]
                 if room > target - current:
                     room = target - current
                 if room > 0:
                     bundle[k] = current + room
                     demand[k] += room
+            else:  # fits in full (see above): every increase of benchmarks/rl.py's round 1, most later ones
+                room = target - current
+                bundle[k] = target
+                demand[k] += room
             if room <= 0:
                 change[_STUCK] = True
                 stuck += 1
@@ -486,6 +507,8 @@ class ClockAuction:
             steps.append(_new_tuple(ProcessingStep, (bidder, ids[k], current, bundle[k], target, price)))
             if bundle[k] == target:
                 del queue[i]
+                if not increase:
+                    decreasing[0] -= 1
             if stuck:
                 for other in queue:
                     if other[_STUCK] and (
@@ -498,7 +521,7 @@ class ClockAuction:
         return steps, [self._why_unapplied(c, demand) for c in queue]
 
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:
-        _, _, bidder, k, target, price, _, _ = change
+        _, _, bidder, k, target, price, _, _, _ = change
         band = self._bands[k]
         have = self._processed[bidder][k]
         if target < have:
