@@ -145,8 +145,8 @@ class SeatEncoder:
         for mask in (*self._price_masks, *self.empty_mask):
             mask.setflags(write=False)
         self._band_items = tuple(zip(range(k), self.supply, self.band_ids, strict=True))
-        self._bids: dict[tuple[str, int], Bid] = {}
-        """Bids at the clock price, by (band, lots): immutable, so built once."""
+        self._bids = tuple(tuple(Bid(band_id, q) for q in range(supply + 1)) for band_id, supply in zip(self.band_ids, self.supply))  # noqa: B905
+        """Per band, the bids at the clock price by lots 0..supply: immutable, so built once (picked by index)."""
         self._intervals: dict[tuple[int, int, int], np.ndarray] = {}
         self._upto = [[self._interval(i, 0, hi) for hi in range(supply + 1)] for i, supply in enumerate(self.supply)]
         """Per band, by hi, the mask that allows 0..hi lots: every mask after round 1 (no minimum), picked in C."""
@@ -301,14 +301,10 @@ class SeatEncoder:
     def bids(self, terms: RoundTerms, bundle: Sequence[int], prices: Sequence[int | None] | None = None) -> dict[str, Bid]:
         """Bids that move the processed demand to ``bundle`` (unchanged bands maintain)."""
         if prices is None:
-            cache = self._bids
             result: dict[str, Bid] = {}
-            for band_id, q, now in zip(self.band_ids, bundle, terms.processed):  # noqa: B905 (strict= costs 0.5 us)
+            for band_id, q, now, row in zip(self.band_ids, bundle, terms.processed, self._bids):  # noqa: B905 (strict= costs 0.5 us)
                 if q != now:
-                    bid = cache.get((band_id, q))
-                    if bid is None:
-                        bid = cache[(band_id, q)] = Bid(band_id, int(q))
-                    result[band_id] = bid
+                    result[band_id] = row[q] if type(q) is int and 0 <= q < len(row) else Bid(band_id, int(q))
             return result
         return {
             band_id: Bid(band_id, int(q), prices[i])
@@ -442,23 +438,24 @@ class SeatEncoder:
             want = [min(max(int(q), 0), s) for q, s in zip(values, self.supply, strict=False)]
             prices = self.prices(values, terms)
             return want, prices, self.bids(terms, want, prices)
-        # Every change at the clock price: the clip and the bids in one pass (every seat, every step of benchmarks/rl.py).
-        want = []
+        # Every change at the clock price, each bid picked by index (every seat, every step of benchmarks/rl.py).
+        # An integer array's tolist() gives Python ints already: int() runs only for other actions. A maintained
+        # band's lots are its processed demand, in range, so only a change is range-checked; an action outside
+        # 0..supply (never a masked one) is clipped after the loop, as below.
+        n = self.n_bands
+        want = values if len(values) == n else values[:n]
+        if type(action) is not np.ndarray or action.dtype.kind not in "iu":
+            want = list(map(int, want))
         bids: dict[str, Bid] = {}
-        cache = self._bids
-        for band_id, q, s, now in zip(self.band_ids, values, self.supply, terms.processed, strict=False):
-            q = int(q)
-            if q < 0:
-                q = 0
-            elif q > s:
-                q = s
-            want.append(q)
+        for band_id, q, s, now, row in zip(self.band_ids, want, self.supply, terms.processed, self._bids):  # noqa: B905
             if q != now:
-                bid = cache.get((band_id, q))
-                if bid is None:
-                    bid = cache[(band_id, q)] = Bid(band_id, q)
-                bids[band_id] = bid
-        return want, None, bids
+                if not 0 <= q <= s:
+                    break
+                bids[band_id] = row[q]
+        else:
+            return want, None, bids
+        want = [min(max(q, 0), s) for q, s in zip(want, self.supply)]  # noqa: B905
+        return want, None, self.bids(terms, want)
 
     def repaired(self, want: Sequence[int], terms: RoundTerms, prices: Sequence[int | None] | None) -> dict[str, Bid]:
         """The fallback's bids for a refused ``want`` (empty, i.e. maintain, if even the reference is refused)."""
