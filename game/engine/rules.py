@@ -244,6 +244,45 @@ class BidderLimits:
                 best, rule = room, RULE_BAND_CAP
         return max(0, best), rule
 
+    def raise_toward(self, bundle: list[int], targets: Sequence[int], eligibility: int | None) -> None:
+        """Raise each band of ``bundle`` that is below its target, in band order, by ``max_increase`` of the bundle
+        as raised so far (capped at the target); in place.
+
+        The same arithmetic as calling ``max_increase`` band by band, with the free MHz and points carried from
+        band to band instead of summed again for each (the learning environment's fallback raises a refused
+        action's increases so, on every refused round-1 action of benchmarks/rl.py).
+        """
+        free = self.overall_cap - self.overall_base - sum(map(mul, bundle, self.lot_tenths))
+        low_free = self.low_cap - self.low_base - sum(map(mul, bundle, self.low_lot_tenths))
+        points_free = None if eligibility is None else eligibility - self.bundle_points(bundle)
+        for k, target in enumerate(targets):
+            have = bundle[k]
+            if target <= have:
+                continue
+            m = self.lot_tenths[k]
+            best = free // m  # max_increase starts from 10**9, never the least: the overall room is far below it
+            if points_free is not None:
+                room = points_free // self.points[k]
+                if room < best:
+                    best = room
+            if self.is_low[k]:
+                room = low_free // m
+                if room < best:
+                    best = room
+            cap = self.band_cap[k]
+            if cap is not None:
+                room = (cap - self.holding[k] - have * m) // m
+                if room < best:
+                    best = room
+            if best <= 0:
+                continue
+            added = target - have if target - have < best else best
+            bundle[k] = have + added
+            free -= added * m
+            low_free -= added * self.low_lot_tenths[k]
+            if points_free is not None:
+                points_free -= added * self.points[k]
+
 
     def rooms_alone(self, bundle: Sequence[int], eligibility: int | None) -> list[int]:
         """Per band k, ``max_increase(bundle with band k emptied, k, eligibility)[0]``: the lots of k that fit beside

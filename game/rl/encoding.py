@@ -476,10 +476,8 @@ class SeatEncoder:
         for i, (q, ref) in enumerate(zip(want, reference)):  # noqa: B905 (strict= costs 0.5 us; same length)
             if q < ref:
                 bundle[i] = q
-        for i, (q, ref) in enumerate(zip(want, reference)):  # noqa: B905 (strict= costs 0.5 us; same length)
-            if q > ref:
-                room, _ = self.limits.max_increase(bundle, i, terms.eligibility)
-                bundle[i] = min(q, bundle[i] + room)
+        # Each band still below want (exactly the increases) raised by max_increase in band order, in one pass.
+        self.limits.raise_toward(bundle, want, terms.eligibility)
         return bundle
 
     def _fallback(
