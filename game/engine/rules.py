@@ -181,6 +181,10 @@ class BidderLimits:
     def cap_refusals(self, bundle: Sequence[int]) -> list[Refusal]:
         if self.within_caps(bundle):
             return []  # every bid check asks; the sentences are built only for a bundle over a cap
+        return self._over_caps(bundle)
+
+    def _over_caps(self, bundle: Sequence[int]) -> list[Refusal]:
+        """``cap_refusals`` of a bundle that ``within_caps`` refuses (check_bids has asked it already)."""
         refusals: list[Refusal] = []
         who = self.bidder.name
         overall = self.overall_base + sum(map(mul, bundle, self.lot_tenths))
@@ -397,7 +401,7 @@ def check_bids(
                     )
                 )
     if not limits.within_caps(bundle):  # cap_refusals' own test first: one call fewer for the usual bundle
-        refusals.extend(limits.cap_refusals(bundle))
+        refusals.extend(limits._over_caps(bundle))  # and the test not made twice for a bundle over a cap
     if terms.eligibility is not None:
         pts = limits.bundle_points(bundle)
         if pts > terms.eligibility:

@@ -14,6 +14,7 @@ tie-breaks. Pure numpy: never imports gymnasium, pettingzoo or pygame.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,9 @@ from game.protocol.messages import round_message, start_message
 from game.records.view import build_view
 from game.rl.encoding import Action, SeatEncoder
 from game.scenario import Scenario, load_scenario
+
+_MESSAGE = attrgetter("message")
+_RULE = attrgetter("rule")
 
 USD_PER_REWARD = 1_000_000
 """Rewards are utilities in millions of US dollars."""
@@ -104,24 +108,26 @@ class Episode:
             # The fallback's quick repair goes straight to the engine, whose check stands in for the one repaired()
             # makes first (one bid check fewer on a fifth of the seat-steps of benchmarks/rl.py); refused, it is
             # not a refusal of the action: repaired() then finds what the engine accepts.
-            bids = encoder.bids(terms, encoder.quick_repair(want, terms), prices)
-            if auction.try_submit(bidder, bids):
+            bundle = encoder.quick_repair(want, terms)
+            if auction.try_submit(bidder, encoder.bids(terms, bundle, prices)):
                 bids = encoder.repaired(want, terms, prices)
                 again = auction.try_submit(bidder, bids)
                 if again:  # cannot happen: the fallback's bids passed the same checks; maintain if it does
                     refusals += again
                     bids = {}
-            bundle = list(terms.processed)
-            index = encoder.band_index
-            for bid in bids.values():
-                bundle[index[bid.band]] = bid.lots
+                bundle = list(terms.processed)
+                index = encoder.band_index
+                for bid in bids.values():
+                    bundle[index[bid.band]] = bid.lots
+            # else accepted: the bids move the processed demand to exactly the quick repair
         else:
             fallback = False
             bundle = want  # accepted as asked: the bids move the processed demand to exactly this
         return {
             "round": terms.round,
-            "refusals": [r.message for r in refusals] if refusals else [],  # no comprehension frame when accepted
-            "refused_rules": sorted({r.rule for r in refusals}) if refusals else [],
+            # In C (attrgetter), without a comprehension's frame: every refused action (~60% of round 1).
+            "refusals": list(map(_MESSAGE, refusals)) if refusals else [],
+            "refused_rules": sorted(set(map(_RULE, refusals))) if refusals else [],
             "fallback": fallback,
             "bid": dict(zip(encoder.band_ids, bundle)),  # noqa: B905 (strict= costs 0.5 us a zip; same length by construction)
         }
