@@ -38,7 +38,7 @@ from game.economics.values import Valuation
 from game.engine.allocation import Unapplied
 from game.engine.rules import RoundTerms, limits_for
 from game.protocol.messages import PROTOCOL_VERSION, dumps
-from game.records.view import BandView, BidderView, LastRound, OwnStep
+from game.records.view import BandFields, BidderView, LastRound, OwnStep
 from game.scenario import (
     AssignmentRules,
     Band,
@@ -166,11 +166,11 @@ def own_valuation(start: Mapping[str, Any]) -> Valuation:
 def view_from_round(message: Mapping[str, Any], scenario: Scenario, bidder: str) -> BidderView:
     """A :class:`BidderView` with exactly what the ``round`` message says (the same object scripted agents read)."""
     band_facts = {b.id: b for b in scenario.bands}
-    bands = tuple(
-        BandView(
+    bands: tuple[BandFields, ...] = tuple(
+        (
             b["id"], int(b["supply"]), band_facts[b["id"]].lot_tenths, band_facts[b["id"]].reserve_usd,
             band_facts[b["id"]].eligibility_points, int(b["start_price_usd"]), int(b["clock_price_usd"]),
-            b["aggregate_demand"], b["excess_demand"], int(b["processed"]),
+            b["aggregate_demand"], b["excess_demand"],
         )
         for b in message["bands"]
     )
@@ -195,7 +195,7 @@ def view_from_round(message: Mapping[str, Any], scenario: Scenario, bidder: str)
         )
     demand = message["demand_history"]
     limits = limits_for(scenario, bidder)
-    processed = tuple(b.processed for b in bands)
+    processed = tuple(int(b["processed"]) for b in message["bands"])
     return BidderView(
         bidder,
         int(message["round"]),
@@ -213,8 +213,8 @@ def view_from_round(message: Mapping[str, Any], scenario: Scenario, bidder: str)
         MappingProxyType({k: tuple(v) for k, v in demand.items()}) if demand is not None else None,
         RoundTerms(
             int(message["round"]),
-            tuple(b.start_price for b in bands),
-            tuple(b.clock_price for b in bands),
+            tuple(int(b["start_price_usd"]) for b in message["bands"]),
+            tuple(int(b["clock_price_usd"]) for b in message["bands"]),
             processed,
             message["eligibility"],
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from itertools import repeat
 from operator import add, gt, mul, sub
 from types import MappingProxyType
@@ -64,6 +65,9 @@ class OwnStep(NamedTuple):
     """The price point the change was processed at."""
 
 
+BandFields = tuple[str, int, Tenths, int, int, int, int, int | None, bool | None]
+"""Every :class:`BandView` field but ``processed``, in field order."""
+
 _NONE: Mapping[str, int] = MappingProxyType({})
 """An empty read-only map, shared."""
 
@@ -83,7 +87,7 @@ class LastRound(NamedTuple):
     """The price point of each of the bidder's own bids, by band it named (the clock price when it gave none)."""
 
 
-@dataclass
+@dataclass(repr=False)
 class BidderView:
     """Everything a bidder may know when it bids in ``round``.
 
@@ -102,7 +106,9 @@ class BidderView:
     status: str
     excluded: bool
     information_policy: str
-    bands: tuple[BandView, ...]
+    _band_fields: tuple[BandFields, ...]
+    """Per band, every :class:`BandView` field but ``processed``, in field order: the round's public band facts, which
+    every bidder's view shares. :attr:`bands` adds the bidder's processed demand (``terms.processed``)."""
     eligibility: int | None
     """None means unlimited."""
     activity: int
@@ -122,6 +128,30 @@ class BidderView:
     """This round's prices and the bidder's standing, as :func:`game.engine.rules.check_bids` checks a bid."""
     _limits: BidderLimits = field(repr=False, compare=False)
     _headroom: Mapping[str, Tenths] | None = field(default=None, init=False, repr=False, compare=False)
+    _bands: tuple[BandView, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def bands(self) -> tuple[BandView, ...]:
+        """Each band as the bidder sees it, in scenario band order."""
+        # Built on first read, from the round's band facts and the processed demand, both immutable parts of the view
+        # (a snapshot still): the learning environment reads only demand and excess (last_demand()), and building
+        # the records was 5% of its step (benchmarks/rl_instructions.py).
+        bands = self._bands
+        if bands is None:
+            bands = self._bands = tuple(
+                [_new_tuple(BandView, (*fields, q)) for fields, q in zip(self._band_fields, self.terms.processed)]  # noqa: B905 (same length: both per band)
+            )
+        return bands
+
+    def last_demand(self) -> tuple[list[int | None], list[bool | None]]:
+        """Per band, last round's aggregate demand as the policy shows it and its excess-demand flag: the
+        ``aggregate_demand`` and ``excess_demand`` of :attr:`bands`, read without building them."""
+        fields = self._band_fields
+        return [f[7] for f in fields], [f[8] for f in fields]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclass_fields(self) if f.repr)
+        return f"BidderView({shown}, bands={self.bands!r})"
 
     def band(self, band_id: str) -> BandView:
         for b in self.bands:
@@ -149,7 +179,7 @@ class _RoundShared(NamedTuple):
 
     start: tuple[int, ...]
     clock: tuple[int, ...]
-    band_fields: tuple[tuple[str, int, Tenths, int, int, int, int, int | None, bool | None], ...]
+    band_fields: tuple[BandFields, ...]
     """Per band, every BandView field but ``processed``, in field order."""
     last: RoundResult | None
     own_steps: Mapping[str, tuple[OwnStep, ...]]
@@ -256,9 +286,7 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         auction.status,
         auction.is_excluded(bidder),  # excluded
         scenario.rules.information_policy,
-        # bands: built for each view, not kept by (band, lots) for the bidders to share: in the learning environment
-        # two thirds of the lookups missed, and the lookups cost more than the records (benchmarks/rl.py).
-        tuple([_new_tuple(BandView, (*fields, q)) for fields, q in zip(shared.band_fields, bundle)]),  # noqa: B905 (strict= costs 0.5 us)
+        shared.band_fields,  # the bands without the processed demand: BidderView.bands adds it when read
         eligibility,
         limits.bundle_points(bundle),  # activity
         sum(map(mul, bundle, shared.start)),  # exposure_usd

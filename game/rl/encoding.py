@@ -41,7 +41,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from operator import attrgetter, mul
+from operator import mul
 from typing import Any
 
 import numpy as np
@@ -73,8 +73,6 @@ GLOBAL_FEATURES = (
 
 
 _EXCESS_CODE: dict[bool | None, float] = {None: -1.0, False: 0.0, True: 1.0}
-_DEMAND = attrgetter("aggregate_demand")
-_EXCESS = attrgetter("excess_demand")
 
 
 class SeatEncoder:
@@ -194,14 +192,14 @@ class SeatEncoder:
         copies into the message, converted the same way; ``tests/test_rl_env.py``
         checks that both give the same array.
         """
-        bands = view.bands
         terms = view.terms  # the same start, clock and processed numbers as the bands', already as tuples
+        demand, excess = view.last_demand()  # the bands' demand and excess, without building the bands
         return self._features(
             terms.start_prices,
             terms.clock_prices,
             terms.processed,
-            list(map(_DEMAND, bands)),  # map with a C getter: no comprehension frame (every seat-step)
-            list(map(_EXCESS, bands)),
+            demand,
+            excess,
             view.cap_headroom,
             view.obligation,
             view.eligibility,
