@@ -17,8 +17,8 @@ from operator import add, gt, mul, sub
 from types import MappingProxyType
 from typing import NamedTuple
 
-from game.engine.allocation import ClockAuction, RoundResult, Unapplied
-from game.engine.rules import BidderLimits, RoundTerms, obligation_refusals
+from game.engine.allocation import ClockAuction, ProcessingStep, RoundResult, Unapplied
+from game.engine.rules import Bid, BidderLimits, RoundTerms, obligation_refusals
 from game.scenario import Scenario
 from game.scenario.memo import per_scenario
 from game.scenario.units import Tenths
@@ -87,6 +87,57 @@ class LastRound(NamedTuple):
     """The price point of each of the bidder's own bids, by band it named (the clock price when it gave none)."""
 
 
+class _LastPublic(NamedTuple):
+    """Last round's public facts a view's :class:`LastRound` is built from, in scenario band order (immutable, shared
+    by every view of the round)."""
+
+    round: int
+    ids: tuple[str, ...]
+    start: tuple[int, ...]
+    clock: tuple[int, ...]
+    posted: tuple[int, ...]
+
+
+class _OwnLastRound(NamedTuple):
+    """What a view keeps to build its :class:`LastRound` on first read: last round's public facts and the bidder's own
+    part of it, all immutable (nothing in it leads to the round log or to another bidder)."""
+
+    public: _LastPublic
+    processed: tuple[int, ...]
+    """The bidder's processed demand after last round (it holds it still: only a round's close changes it)."""
+    bids: tuple[tuple[str, Bid], ...]
+    """The bidder's own bids of last round, by band (frozen records)."""
+    unapplied: tuple[Unapplied, ...]
+    steps: tuple[ProcessingStep, ...]
+    """The bidder's own processing steps (its name and its own numbers only), in processing order."""
+
+    def build(self) -> LastRound:
+        public, bundle, bids, unapplied, steps = self
+        ids = public.ids
+        held = dict(zip(ids, bundle))  # noqa: B905 (same length: both per band)
+        processed: Mapping[str, int] = MappingProxyType(held)
+        # Bands a bidder did not name were maintained, so they never changed.
+        submitted = processed
+        price_points = _NONE
+        if bids:
+            changed = dict(held)
+            points: dict[str, int] = {}
+            clock = dict(zip(ids, public.clock))  # noqa: B905
+            for band_id, bid in bids:
+                changed[band_id] = bid.lots
+                points[band_id] = bid.price_usd or clock[band_id]
+            submitted = MappingProxyType(changed)
+            price_points = MappingProxyType(points)
+        # A step without its bidder is an OwnStep, field for field (tests/test_view_boundary.py checks the fields
+        # line up).
+        return LastRound(
+            public.round, submitted, processed, unapplied,
+            MappingProxyType(dict(zip(ids, public.posted))),  # noqa: B905 (posted prices)
+            MappingProxyType(dict(zip(ids, map(sub, public.posted, public.start)))),  # noqa: B905 (price changes)
+            tuple([_new_tuple(OwnStep, s[1:]) for s in steps]), price_points,
+        )
+
+
 @dataclass(repr=False)
 class BidderView:
     """Everything a bidder may know when it bids in ``round``.
@@ -118,8 +169,8 @@ class BidderView:
     holdings: Mapping[str, Tenths]
     obligation: Mapping[str, int]
     """Round-1 minimum lots per band this bidder must meet (empty when none applies)."""
-    last_round: LastRound | None
-    """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
+    _last: LastRound | _OwnLastRound | None
+    """:attr:`last_round`, or what it is built from on first read."""
     price_history: Mapping[str, tuple[int, ...]]
     """Posted price per band after each round so far (public)."""
     demand_history: Mapping[str, tuple[int, ...]] | None
@@ -129,6 +180,7 @@ class BidderView:
     _limits: BidderLimits = field(repr=False, compare=False)
     _headroom: Mapping[str, Tenths] | None = field(default=None, init=False, repr=False, compare=False)
     _bands: tuple[BandView, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _last_round: LastRound | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def bands(self) -> tuple[BandView, ...]:
@@ -149,9 +201,30 @@ class BidderView:
         fields = self._band_fields
         return [f[7] for f in fields], [f[8] for f in fields]
 
+    @property
+    def last_round(self) -> LastRound | None:
+        """How this bidder's bids of the previous round were processed (None before round 1 closes)."""
+        # Built on first read from immutable facts (last round's public prices, the bidder's own bids, steps and
+        # processed demand): the learning environment never reads it, and building it with its five read-only maps
+        # for every seat (and grouping the steps as OwnStep records every round) was 4.5% of its step
+        # (benchmarks/rl_instructions.py).
+        last = self._last
+        if last is None or isinstance(last, LastRound):
+            return last
+        built = self._last_round
+        if built is None:
+            built = self._last_round = last.build()
+        return built
+
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclass_fields(self) if f.repr)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SHOWN)
         return f"BidderView({shown}, bands={self.bands!r})"
+
+    def __eq__(self, other: object) -> bool:
+        # What the view shows, the parts built on first read included (not how far they are built).
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _COMPARED)
 
     def band(self, band_id: str) -> BandView:
         for b in self.bands:
@@ -174,6 +247,11 @@ class BidderView:
         return headroom
 
 
+_SHOWN = tuple("last_round" if f.name == "_last" else f.name for f in dataclass_fields(BidderView) if f.repr)
+"""What repr shows, in field order (then the bands): the public fields, the parts built on first read included."""
+_COMPARED = tuple("last_round" if f.name == "_last" else f.name for f in dataclass_fields(BidderView) if f.compare)
+
+
 class _RoundShared(NamedTuple):
     """The parts of a view that are the same for every bidder until the round closes."""
 
@@ -182,18 +260,18 @@ class _RoundShared(NamedTuple):
     band_fields: tuple[BandFields, ...]
     """Per band, every BandView field but ``processed``, in field order."""
     last: RoundResult | None
-    own_steps: Mapping[str, tuple[OwnStep, ...]]
+    last_public: _LastPublic | None
+    own_steps: Mapping[str, tuple[ProcessingStep, ...]]
     """Last round's processing steps by bidder, each bidder's own only."""
     unapplied: Mapping[str, tuple[Unapplied, ...]]
     """Last round's unapplied parts of bids by bidder, each bidder's own only."""
-    posted_prices: Mapping[str, int]
-    price_changes: Mapping[str, int]
     price_history: Mapping[str, tuple[int, ...]]
     demand_history: Mapping[str, tuple[int, ...]] | None
 
 
 _SHARED = "view"
 """Key of this module's entry in ``ClockAuction.derived``."""
+
 
 
 _BandFacts = tuple[tuple[tuple[str, int, Tenths, int, int], ...], tuple[str, ...], tuple[int, ...]]
@@ -226,36 +304,39 @@ def _round_shared(auction: ClockAuction) -> _RoundShared:
     fixed, ids, lots = _band_facts(scenario)
     # Each band's fixed fields + (P, C, shown demand, excess), concatenated in C (map(add, ...)) instead of a
     # generator building the nine fields band by band (this round-sharing rework: -0.8% instructions a step).
+    last_public = None
+    own_steps: Mapping[str, tuple[ProcessingStep, ...]] = {}
+    unapplied: Mapping[str, tuple[Unapplied, ...]] = {}
     if last is None:
         band_fields = tuple(map(add, fixed, zip(start, clock, repeat(None), repeat(None), strict=False)))
     else:
         demand = tuple(map(last.aggregate_demand.__getitem__, ids))
         shown = demand if policy == "aggregate" else repeat(None)
         band_fields = tuple(map(add, fixed, zip(start, clock, shown, map(gt, demand, lots), strict=False)))
-    # Shared by every bidder's view, so read-only: no agent can change what another one sees.
-    posted: Mapping[str, int] = MappingProxyType(dict(last.posted_prices) if last else {})
-    changes: Mapping[str, int] = MappingProxyType(
-        dict(zip(ids, map(sub, map(last.posted_prices.__getitem__, ids), map(last.start_prices.__getitem__, ids)), strict=True))
-        if last else {}
-    )
-    own_steps: dict[str, list[OwnStep]] = {}
-    unapplied: dict[str, list[Unapplied]] = {}
-    if last is not None:
-        # A step without its bidder is an OwnStep, field for field (tests/test_view_boundary.py checks the fields
-        # line up):
+        # Last round's posted prices are this round's start prices.
+        last_public = _new_tuple(_LastPublic, (
+            last.round, ids, tuple(map(last.start_prices.__getitem__, ids)),
+            tuple(map(last.clock_prices.__getitem__, ids)), start,
+        ))
+        # The engine's own step records, each holding only its bidder's name and numbers: OwnStep records are
+        # built from them when last_round is read. (Grouping with sorted() and groupby() costs more instructions.)
+        steps: dict[str, list[ProcessingStep]] = {}
         for s in last.steps:
-            own_steps.setdefault(s.bidder, []).append(_new_tuple(OwnStep, s[1:]))
+            steps.setdefault(s.bidder, []).append(s)
+        own_steps = {b: tuple(mine) for b, mine in steps.items()}
+        parts: dict[str, list[Unapplied]] = {}
         for u in last.unapplied:
-            unapplied.setdefault(u.bidder, []).append(u)
+            parts.setdefault(u.bidder, []).append(u)
+        if parts:
+            unapplied = {b: tuple(mine) for b, mine in parts.items()}
     shared = _new_tuple(_RoundShared, (  # _make without its frame
         start,
         clock,
         band_fields,
         last,
-        {b: tuple(steps) for b, steps in own_steps.items()},
-        {b: tuple(mine) for b, mine in unapplied.items()} if unapplied else {},
-        posted,
-        changes,
+        last_public,
+        own_steps,
+        unapplied,
         MappingProxyType(auction.price_history()),
         MappingProxyType(auction.demand_history()) if policy == "aggregate" else None,
     ))
@@ -278,6 +359,16 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         obligation = MappingProxyType(dict(scenario.rules.obligation.min_lots))
     round_number = auction.round if auction.status == "open" else len(history)  # not finished (a property call less)
     eligibility = auction.eligibility(bidder)
+    # The bidder's own part of last round's result, as immutable facts: BidderView.last_round builds the record
+    # from them when read, so a view can change nothing in the round log.
+    last = shared.last
+    own_last = None
+    if last is not None:
+        bids = last.bids.get(bidder)
+        own_last = _new_tuple(_OwnLastRound, (
+            shared.last_public, bundle, tuple(bids.items()) if bids else (), shared.unapplied.get(bidder, ()),
+            shared.own_steps.get(bidder, ()),
+        ))
     # Positional, in field order (the names in the comments): keywords cost 0.7 us more a view, and the learning
     # environment builds one per seat per step (benchmarks/rl.py).
     return BidderView(
@@ -292,41 +383,12 @@ def build_view(auction: ClockAuction, bidder: str) -> BidderView:
         sum(map(mul, bundle, shared.start)),  # exposure_usd
         MappingProxyType(profile.holdings),
         obligation,
-        _last_round(scenario, shared, bidder),
+        own_last,  # last_round, built when read
         shared.price_history,
         shared.demand_history,
         _new_tuple(RoundTerms, (round_number, shared.start, shared.clock, bundle, eligibility)),  # terms
         limits,
     )
-
-
-def _last_round(scenario: Scenario, shared: _RoundShared, bidder: str) -> LastRound | None:
-    """The bidder's own part of last round's result (None before round 1 closes), read-only: a view can change
-    nothing in the round log."""
-    last = shared.last
-    if last is None:
-        return None
-    held = last.processed.get(bidder)
-    if held is None:
-        held = {b.id: 0 for b in scenario.bands}
-    processed: Mapping[str, int] = MappingProxyType(held)
-    # Bands a bidder did not name were maintained, so they never changed.
-    bids = last.bids.get(bidder)
-    submitted = processed
-    price_points = _NONE
-    if bids:
-        changed = dict(held)
-        points: dict[str, int] = {}
-        clock = last.clock_prices
-        for band_id, bid in bids.items():
-            changed[band_id] = bid.lots
-            points[band_id] = bid.price_usd or clock[band_id]
-        submitted = MappingProxyType(changed)
-        price_points = MappingProxyType(points)
-    return _new_tuple(LastRound, (  # _make without its frame: every view builds one
-        last.round, submitted, processed, shared.unapplied.get(bidder, ()), shared.posted_prices, shared.price_changes,
-        shared.own_steps.get(bidder, ()), price_points,
-    ))
 
 
 def obligation_shortfall(auction: ClockAuction, bidder: str, bundle: Mapping[str, int]) -> list[str]:
