@@ -218,7 +218,7 @@ class BidderView:
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SHOWN)
-        return f"BidderView({shown}, bands={self.bands!r})"
+        return f"BidderView({shown})"
 
     def __eq__(self, other: object) -> bool:
         # What the view shows, the parts built on first read included (not how far they are built).
@@ -247,8 +247,10 @@ class BidderView:
         return headroom
 
 
-_SHOWN = tuple("last_round" if f.name == "_last" else f.name for f in dataclass_fields(BidderView) if f.repr)
-"""What repr shows, in field order (then the bands): the public fields, the parts built on first read included."""
+_BUILT_ON_READ = {"_band_fields": "bands", "_last": "last_round"}
+"""Fields that hold what a part of the view is built from on first read, and the part."""
+_SHOWN = tuple(_BUILT_ON_READ.get(f.name, f.name) for f in dataclass_fields(BidderView) if f.repr)
+"""What repr shows, in field order: the public fields, the parts built on first read instead of what they come from."""
 _COMPARED = tuple("last_round" if f.name == "_last" else f.name for f in dataclass_fields(BidderView) if f.compare)
 
 
