@@ -523,7 +523,8 @@ class ClockAuction:
     def _why_unapplied(self, change: _Change, demand: list[int]) -> Unapplied:
         _, _, bidder, k, target, price, _, _, _ = change
         band = self._bands[k]
-        have = self._processed[bidder][k]
+        bundle = self._processed[bidder]
+        have = bundle[k]
         if target < have:
             rule = RULE_NO_EXCESS_SUPPLY
             message = (
@@ -532,17 +533,13 @@ class ClockAuction:
                 f"price above reserve"
             )
         else:
-            _, rule = self._limits[bidder].max_increase(
-                self._processed[bidder], k, self._eligibility[bidder]
-            )
             limits = self._limits[bidder]
+            eligibility = self._eligibility[bidder]
+            _, rule = limits.max_increase(bundle, k, eligibility)
             if rule == "activity":
-                detail = (
-                    f"processed bundle uses {limits.bundle_points(self._processed[bidder]):,} of "
-                    f"{self._eligibility[bidder]:,} eligibility points"
-                )
+                detail = f"processed bundle uses {limits.bundle_points(bundle):,} of {eligibility:,} eligibility points"
             else:
-                usage = limits.usage(self._processed[bidder]).headroom()
+                usage = limits.usage(bundle).headroom()
                 key = "overall" if rule == "overall cap" else ("low band" if rule == "low-band cap" else band.id)
                 detail = f"{rule} headroom is {usage.get(key, 0) / 10:g} MHz"
             message = (

@@ -252,6 +252,8 @@ _BUILT_ON_READ = {"_band_fields": "bands", "_last": "last_round"}
 _SHOWN = tuple(_BUILT_ON_READ.get(f.name, f.name) for f in dataclass_fields(BidderView) if f.repr)
 """What repr shows, in field order: the public fields, the parts built on first read instead of what they come from."""
 _COMPARED = tuple("last_round" if f.name == "_last" else f.name for f in dataclass_fields(BidderView) if f.compare)
+"""What == compares, in field order: the band facts themselves (the bands are them with ``terms.processed``, which is
+compared too), and last round as built, whether or not either view has built it yet."""
 
 
 class _RoundShared(NamedTuple):
@@ -273,7 +275,6 @@ class _RoundShared(NamedTuple):
 
 _SHARED = "view"
 """Key of this module's entry in ``ClockAuction.derived``."""
-
 
 
 _BandFacts = tuple[tuple[tuple[str, int, Tenths, int, int], ...], tuple[str, ...], tuple[int, ...]]
